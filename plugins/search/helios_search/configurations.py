@@ -28,6 +28,10 @@ LANGUAGES: dict[str, bool] = {
     "tamil": False, "turkish": True, "yiddish": False,
 }
 
+# configurations whose all-ASCII words go to another language's stemmer (PostgreSQL 15's
+# snowball_create: Latin-script words in a Cyrillic or Devanagari text are most likely English)
+ASCII_LANGUAGE = {"hindi": "english", "russian": "english"}
+_ASCII_TYPES = ("asciiword", "asciihword", "hword_asciipart")
 _STEMMED = ("asciiword", "asciihword", "hword_asciipart", "word", "hword", "hword_part")
 _SIMPLE_ONLY = ("numword", "numhword", "hword_numpart", "email", "url", "host", "url_path", "file",
                 "sfloat", "float", "int", "uint", "version")
@@ -47,6 +51,15 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(language)
 
 
+def lower(token: str) -> str:
+    """Lower case as PostgreSQL's dictionaries do it, one character to one (towlower): Python's
+    full case mapping would turn U+0130 (capital I with dot above) into two characters."""
+    word = token.lower()
+    if "\u0130" in token:
+        word = token.replace("\u0130", "i").lower()
+    return word
+
+
 @attrs.frozen
 class Dictionary:
     """A dictionary: lexize(token) -> lexemes ([] = stop word)."""
@@ -55,7 +68,7 @@ class Dictionary:
     language: str | None  # None: simple
 
     def lexize(self, token: str) -> list[str]:
-        word = token.lower()
+        word = lower(token)
         if self.language is None:
             return [word]
         if not word or word in stop_words(self.language):
@@ -83,7 +96,8 @@ class Configuration:
         if alias not in INDEXED:
             return []
         if self.language is not None and alias in _STEMMED:
-            return [Dictionary(f"{self.language}_stem", self.language)]
+            language = ASCII_LANGUAGE.get(self.language, self.language) if alias in _ASCII_TYPES else self.language
+            return [Dictionary(f"{language}_stem", language)]
         return [Dictionary("simple", None)]
 
 
@@ -111,10 +125,21 @@ def configuration_names() -> list[str]:
     return sorted(["simple", *LANGUAGES])
 
 
+# characters that start a token at the very beginning of a text but continue a blank after
+# whitespace (so a text starting with one is tokenized whole, not piece by piece)
+AT_START_ONLY = frozenset("~.")
+
+
+def tokenized_whole(text: str) -> bool:
+    """Whether ``text`` must be tokenized whole rather than piece by piece: it may hold a tag (the
+    one token that may hold whitespace), or it starts with a character of AT_START_ONLY."""
+    return "<" in text or text[:1] in AT_START_ONLY
+
+
 def parse_words(config: Configuration, text: str) -> list[tuple[str, int]]:
     """(lexeme, position) of ``text`` as to_tsvector numbers them: every token its dictionaries
     know takes the next position, a stop word too (it leaves a gap)."""
-    if "<" in text:
+    if tokenized_whole(text):
         return _parse_words_whole(config, text)
     known = learn_pieces(config, set(text.split()))
     out: list[tuple[str, int]] = []
@@ -146,8 +171,9 @@ def _parse_words_whole(config: Configuration, text: str) -> list[tuple[str, int]
 # ---------------------------------------------------------------------------- pieces
 #
 # Without "<" in a text (an XML tag is the only token that may hold whitespace), the default
-# parser's tokens never cross whitespace and each whitespace character is a blank of its own, so
-# a text's tokens are its whitespace-separated pieces' tokens one after the other. A piece is
+# parser's tokens never cross whitespace, and a piece after whitespace starts inside a blank, so
+# a text's tokens are its whitespace-separated pieces' tokens one after the other (each piece
+# tokenized as following a blank; a text starting with "~" or "." is tokenized whole). A piece is
 # tokenized and looked up in the dictionaries once per configuration and kept: one item per
 # position it takes, the lexeme or None for a stop word. Words new to a batch are stemmed together.
 
@@ -174,22 +200,22 @@ def learn_pieces(config: Configuration, pieces: set[str]) -> dict[str, tuple[str
     tokens: dict[str, list[tuple[Dictionary, str]]] = {}
     for piece in new:
         kept = []
-        for type_id, token in text_parser.tokenize.__wrapped__(piece):
+        for type_id, token in text_parser.tokenize.__wrapped__(piece, True):
             dicts = config.dictionaries(type_id)
             if dicts and len(token.encode()) < 2047:  # longer: "word is too long to be indexed"
-                kept.append((dicts[0], token.lower()))
+                kept.append((dicts[0], lower(token)))
         tokens[piece] = kept
-    words = _lexemes_of_words(config, {w for kept in tokens.values() for d, w in kept if d.language})
+    languages = {d.language for kept in tokens.values() for d, _ in kept if d.language}
+    words = {language: _lexemes_of_words(language, {w for kept in tokens.values() for d, w in kept
+                                                    if d.language == language})
+             for language in languages}
     for piece, kept in tokens.items():
-        known[piece] = tuple(words[w] if d.language else w for d, w in kept)
+        known[piece] = tuple(words[d.language][w] if d.language else w for d, w in kept)
     return known
 
 
-def _lexemes_of_words(config: Configuration, lowered: set[str]) -> dict[str, str | None]:
-    """lower-cased word -> its lexeme in ``config``'s stemming dictionary (None: a stop word)."""
-    language = config.language
-    if language is None:
-        return {}
+def _lexemes_of_words(language: str, lowered: set[str]) -> dict[str, str | None]:
+    """lower-cased word -> its lexeme in ``language``'s stemming dictionary (None: a stop word)."""
     cache = _words.setdefault(language, {})
     missing = [w for w in lowered if w not in cache]
     if missing:

@@ -70,38 +70,56 @@ def phraseto_tsquery(config_name: str | None, text: str) -> Q.Node | None:
     return Q.clean_stop_words(_morph(config, "phrase")(text, 0, False))
 
 
-_WEB_SEPARATORS = set("&|!()<>:")
+_WEB_OPERATORS = frozenset("!&|()<")  # tsquery's operator characters: skipped between operands
+
+
+def _or_at(text: str, i: int) -> bool:
+    """Whether an OR operator starts at ``i`` (after an operand): 'or' in any case, not followed
+    by a letter, digit, '-' or '_', with something other than spaces somewhere after it."""
+    if text[i:i + 2].lower() != "or" or i + 2 >= len(text):
+        return False
+    c = text[i + 2]
+    if c in "-_" or c.isalnum():
+        return False
+    return any(not x.isspace() for x in text[i + 3:])
 
 
 def _web_items(text: str) -> list[tuple[str, str, int]]:
-    """("phrase" | "word", text, negations) in order: quotes make a phrase, each leading '-'
-    negates; tsquery's operator characters only separate words."""
-    items = []
+    """("phrase" | "word", text, negations) and ("or", "", 0) in order, read as PostgreSQL reads
+    web search text: waiting for an operand, each '-' negates it, quotes make a phrase, operator
+    characters and spaces are skipped, and a word runs to a space, quote, operator character or
+    a ':' after its first character; after an operand, OR is an operator, operator characters and
+    spaces are skipped, and anything else starts the next operand (AND)."""
+    items: list[tuple[str, str, int]] = []
     i, n = 0, len(text)
     negate = 0
+    want_operand = True
     while i < n:
         c = text[i]
-        if c.isspace() or c in _WEB_SEPARATORS:
+        if want_operand:
+            if c == "-":
+                negate += 1
+                i += 1
+            elif c == '"':
+                j = text.find('"', i + 1)
+                j = n if j < 0 else j
+                items.append(("phrase", text[i + 1:j], negate))
+                negate, want_operand, i = 0, False, j + 1
+            elif c.isspace() or c in _WEB_OPERATORS:
+                i += 1
+            else:
+                j = i + 1
+                while j < n and not text[j].isspace() and text[j] not in _WEB_OPERATORS and text[j] not in '":':
+                    j += 1
+                items.append(("word", text[i:j], negate))
+                negate, want_operand, i = 0, False, j
+        elif _or_at(text, i):
+            items.append(("or", "", 0))
+            want_operand, i = True, i + 2
+        elif c.isspace() or c in _WEB_OPERATORS:
             i += 1
-            negate = 0
-            continue
-        if c == '"':
-            j = text.find('"', i + 1)
-            j = n if j < 0 else j
-            items.append(("phrase", text[i + 1:j], negate))
-            negate = 0
-            i = j + 1
-            continue
-        if c == "-" and i + 1 < n and not text[i + 1].isspace():
-            negate += 1
-            i += 1
-            continue
-        j = i
-        while j < n and not text[j].isspace() and text[j] != '"' and text[j] not in _WEB_SEPARATORS:
-            j += 1
-        items.append(("word", text[i:j], negate))
-        negate = 0
-        i = j
+        else:
+            want_operand = True  # the next operand, AND-ed
     return items
 
 
@@ -111,20 +129,14 @@ def websearch_to_tsquery(config_name: str | None, text: str) -> Q.Node | None:
     morph = _morph(config, "phrase")
     items = _web_items(text)
     groups: list[list[Q.Node | str]] = [[]]
-    k = 0
-    while k < len(items):
-        kind, word, negate = items[k]
-        is_or = (kind == "word" and word.lower() == "or" and not negate and groups[-1]
-                 and k + 1 < len(items))
-        if is_or:
-            groups.append([])
-            k += 1
-            kind, word, negate = items[k]  # what follows OR is an operand, even a second "or"
+    for kind, word, negate in items:
+        if kind == "or":
+            groups.append([])  # an OR with nothing after it is dropped with its empty group
+            continue
         node = morph(word, 0, False)
         for _ in range(negate if node != Q.STOP else 0):
             node = ("not", node)
         groups[-1].append(node)
-        k += 1
     tree: Q.Node | str | None = None
     for group in groups:
         sub: Q.Node | str | None = None

@@ -43,10 +43,22 @@ def weights_from(array: list | None) -> tuple[float, ...]:
     return tuple(out)
 
 
+def _stored_order(node: Node) -> list[Node]:
+    """The operands in the order PostgreSQL stores a tsquery's items: an operator, then its right
+    operand, then its left."""
+    if node[0] == "val":
+        return [node]
+    if node[0] == "not":
+        return _stored_order(node[1])
+    return _stored_order(node[2]) + _stored_order(node[1])
+
+
 def _unique_operands(query: Node) -> list[Node]:
-    seen: dict[tuple, Node] = {}
-    for node in operands(query):
-        seen.setdefault((node[1].encode(), node[3]), node)
+    """The query's operands sorted by lexeme, one per lexeme text, as PostgreSQL's ranking counts
+    them: operands that differ only in prefix or weights are one, the first in stored order."""
+    seen: dict[bytes, Node] = {}
+    for node in _stored_order(query):
+        seen.setdefault(node[1].encode(), node)
     return [seen[k] for k in sorted(seen)]
 
 
@@ -104,7 +116,7 @@ def _rank_and(w: tuple[float, ...], vector: TsVector, query: Node) -> float:
                             curw = f4(math.sqrt(f4(f4(w[w_l] * w[w_k]) * f4(_word_distance(dist)))))
                             res = curw if res < 0 else f4(1.0 - (1.0 - res) * (1.0 - curw))
     if res < 0:
-        res = 1e-20
+        res = f4(1e-20)  # 1e-20f: a float, which the normalizations then divide
     return res
 
 
@@ -141,7 +153,7 @@ def ts_rank(vector: TsVector, query: Node | None, weights: tuple[float, ...], me
     if method & NORM_LOGUNIQ and vector:
         res = f4(res / (math.log(len(vector) + 1) / math.log(2.0)))
     if method & NORM_RDIVRPLUS1:
-        res = f4(res / (res + 1))
+        res = f4(res / f4(res + 1))  # res + 1 is float arithmetic in C
     return f4(res)
 
 

@@ -125,7 +125,7 @@ def text_array(value: Any) -> list[str | None]:
 
 
 def _setweight(vector: str, weight: str, only: Any = None) -> str:
-    number = V.weight_number(weight)
+    number = V.setweight_number(weight, only is not None)
     chosen = None if only is None else {x for x in text_array(only) if x is not None}
     return V.format(V.setweight(_vec(vector), number, chosen))
 
@@ -192,7 +192,7 @@ def _float_array(value: Any) -> list[float | None]:
     if not isinstance(value, str):
         return list(value)
     try:
-        return [None if x.upper() == "NULL" else float(x) for x in text_array(value)]
+        return [None if x is None else float(x) for x in text_array(value)]  # text_array reads NULL
     except ValueError:
         raise HeliosError(f'invalid input syntax for type real: "{value}"', sqlstate="22P02") from None
 
@@ -205,7 +205,7 @@ def _from_array(lexemes: list) -> str:
     if any(x is None for x in lexemes):
         raise HeliosError("lexeme array may not contain nulls", sqlstate="22004")
     if any(x == "" for x in lexemes):
-        raise HeliosError("lexeme array may not contain empty strings", sqlstate="22023")
+        raise HeliosError("lexeme array may not contain empty strings", sqlstate="2200F")
     return V.format(V.normalize([(x, ()) for x in lexemes]))
 
 
@@ -214,7 +214,7 @@ def _ts_lexize(dictionary: str, token: str) -> list[str]:
 
 
 def _ts_delete(vector: str, lexemes: Any) -> str:
-    if isinstance(lexemes, str) and not lexemes.startswith("{"):
+    if isinstance(lexemes, str):  # ts_delete(tsvector, text): an unknown literal is text, '{a,b}' too
         drop = {lexemes}
     else:
         drop = {x for x in text_array(lexemes) if x is not None}
@@ -243,71 +243,6 @@ def _tsquery_phrase(left: str, right: str, distance: int = 1) -> str:
 
 def _ts_rewrite(query: str, target: str, substitute: str) -> str:
     return Q.format(rewrite(_query(query), _query(target), _query(substitute)))
-
-
-def _canon_node(node: Q.Node) -> Any:
-    """A node compared up to the order of ``&`` and ``|`` operands."""
-    if node[0] == "val":
-        return node
-    if node[0] in ("and", "or"):
-        flat: list = []
-
-        def gather(n: Q.Node) -> None:
-            if n[0] == node[0]:
-                gather(n[1])
-                gather(n[2])
-            else:
-                flat.append(_canon_node(n))
-
-        gather(node)
-        return (node[0], tuple(sorted(flat, key=repr)))
-    return (node[0], *(_canon_node(c) if isinstance(c, tuple) else c for c in node[1:]))
-
-
-def rewrite(query: Q.Node | None, target: Q.Node | None, substitute: Q.Node | None) -> Q.Node | None:
-    """ts_rewrite: every occurrence of ``target`` in ``query`` (including a subset of an
-    ``&``/``|`` chain) replaced by ``substitute``."""
-    if query is None or target is None:
-        return query
-    want = _canon_node(target)
-
-    def walk(node: Q.Node) -> Q.Node | None:
-        if _canon_node(node) == want:
-            return substitute
-        if node[0] in ("and", "or") and target[0] == node[0]:
-            members: list[Q.Node] = []
-
-            def gather(n: Q.Node) -> None:
-                if n[0] == node[0]:
-                    gather(n[1])
-                    gather(n[2])
-                else:
-                    members.append(n)
-
-            gather(node)
-            wanted = list(want[1])
-            canon = [_canon_node(m) for m in members]
-            if all(canon.count(w) >= wanted.count(w) for w in wanted):
-                rest = list(members)
-                for w in wanted:
-                    k = next(i for i, m in enumerate(rest) if _canon_node(m) == w)
-                    rest.pop(k)
-                out = substitute
-                for m in rest:
-                    sub = walk(m)
-                    out = sub if out is None else (sub if sub is None else (node[0], out, sub) if out else sub)
-                return out
-        if node[0] == "val":
-            return node
-        if node[0] == "not":
-            child = walk(node[1])
-            return None if child is None else ("not", child)
-        left, right = walk(node[1]), walk(node[2])
-        if left is None or right is None:
-            return left if right is None else right
-        return (node[0], left, right, *node[3:])
-
-    return walk(query)
 
 
 def _current_ts_config_of(arrays: list[pa.Array]) -> pa.Array:
@@ -427,3 +362,178 @@ OPERATORS = [
     SqlOperator(symbol="<@", left="tsquery", right="tsquery", impl=_map(lambda a, b: _contains(b, a), pa.bool_()),
                 return_type="boolean"),
 ]
+
+
+# ---------------------------------------------------------------------------- ts_rewrite
+#
+# ts_rewrite works as PostgreSQL's does, on its n-ary form of a query: each operator's operands
+# in stored order (right before left), nested '&' in '&' and '|' in '|' flattened, the operands
+# of '&' and '|' sorted (operators before lexemes; lexemes by a CRC of their text, the larger
+# first); a match is replaced in place, or, for a subset of an '&'/'|' node's operands, the
+# rest keep their place and the substitute joins them (the node sorted again); the result is
+# made binary again as PostgreSQL does (which decides how it prints).
+
+_OPERATOR_ORDER = {"not": 1, "and": 2, "or": 3, "phrase": 4}
+
+
+@functools.cache
+def _crc_table() -> tuple[int, ...]:
+    table = []
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+        table.append(c)
+    return tuple(table)
+
+
+@functools.lru_cache(maxsize=65536)
+def _lexeme_crc(lexeme: str) -> int:
+    """PostgreSQL's tsquery operand CRC (its legacy CRC-32 over the UTF-8 bytes), as a signed int32."""
+    table = _crc_table()
+    crc = 0xFFFFFFFF
+    for byte in lexeme.encode():
+        crc = table[((crc >> 24) ^ byte) & 0xFF] ^ ((crc << 8) & 0xFFFFFFFF)
+    crc ^= 0xFFFFFFFF
+    return crc - (1 << 32) if crc & 0x80000000 else crc
+
+
+def _to_nary(node: Q.Node) -> Any:
+    """("val", ...) as it is; an operator as [kind, children, distance], children in stored order."""
+    kind = node[0]
+    if kind == "val":
+        return node
+    if kind == "not":
+        return ["not", [_to_nary(node[1])], 0]
+    children = [_to_nary(node[2]), _to_nary(node[1])]
+    if kind in ("and", "or"):
+        flat = []
+        for child in children:
+            flat.extend(child[1] if child[0] == kind else [child])
+        children = flat
+    return [kind, children, node[3] if kind == "phrase" else 0]
+
+
+def _compare(a: Any, b: Any) -> int:
+    a, b = _unwrap(a), _unwrap(b)
+    if (a[0] == "val") != (b[0] == "val"):
+        return 1 if a[0] == "val" else -1  # operators first
+    if a[0] == "val":
+        ca, cb = _lexeme_crc(a[1]), _lexeme_crc(b[1])
+        if ca != cb:
+            return -1 if ca > cb else 1
+        ka, kb = a[1].encode(), b[1].encode()
+        return (ka > kb) - (ka < kb)
+    if a[0] != b[0]:
+        return -1 if _OPERATOR_ORDER[a[0]] > _OPERATOR_ORDER[b[0]] else 1
+    if len(a[1]) != len(b[1]):
+        return -1 if len(a[1]) > len(b[1]) else 1
+    for x, y in zip(a[1], b[1], strict=True):
+        c = _compare(x, y)
+        if c:
+            return c
+    if a[0] == "phrase" and a[2] != b[2]:
+        return -1 if a[2] > b[2] else 1
+    return 0
+
+
+def _sort(node: Any) -> Any:
+    if node[0] != "val":
+        for child in node[1]:
+            _sort(child)
+        if len(node[1]) > 1 and node[0] != "phrase":
+            node[1].sort(key=functools.cmp_to_key(_compare))
+    return node
+
+
+_NEW = "new"  # a substitute put in: not searched again
+
+
+def _replace(node: Any, target: Any, substitute: Any) -> Any:
+    """PostgreSQL's findeq: the node itself replaced, or a subset of its operands."""
+    if (node[0] == "val") != (target[0] == "val") or (node[0] != "val" and node[0] != target[0]):
+        return node
+    if node[0] == "val" or len(node[1]) == len(target[1]):
+        if _compare(node, target) == 0:
+            return None if substitute is None else [_NEW, _copy(substitute)]
+        return node
+    if len(node[1]) > len(target[1]) and target[1]:
+        matched = [False] * len(node[1])
+        i = j = found = 0
+        while i < len(node[1]) and j < len(target[1]):
+            c = _compare(node[1][i], target[1][j])
+            if c == 0:
+                matched[i] = True
+                found += 1
+                i += 1
+                j += 1
+            elif c < 0:
+                i += 1
+            else:
+                break
+        if found == len(target[1]):
+            rest = [child for child, m in zip(node[1], matched, strict=True) if not m]
+            if substitute is not None:
+                rest.append([_NEW, _copy(substitute)])
+            node[1] = rest
+            node[1].sort(key=functools.cmp_to_key(_compare))
+    return node
+
+
+def _copy(node: Any) -> Any:
+    return node if node[0] == "val" else [node[0], [_copy(c) for c in node[1]], node[2]]
+
+
+def _unwrap(node: Any) -> Any:
+    return node[1] if node[0] == _NEW else node
+
+
+def _find(node: Any, target: Any, substitute: Any) -> Any:
+    node = _replace(node, target, substitute)
+    if node is None or node[0] in ("val", _NEW):
+        return node
+    kept = [c for c in (_find(child, target, substitute) for child in node[1]) if c is not None]
+    node[1] = kept
+    if not kept:
+        return None
+    if len(kept) == 1 and node[0] != "not":
+        return kept[0]
+    return node
+
+
+def _to_binary(node: Any) -> Q.Node:
+    node = _unwrap(node)
+    if node[0] == "val":
+        return node
+    children = [_unwrap(c) for c in node[1]]
+    if node[0] == "not":
+        return ("not", _to_binary(children[0]))
+    while len(children) > 2:
+        children[0] = [node[0], [children[0], children[1]], node[2]]
+        children[1] = children[-1]
+        children.pop()
+    left, right = _to_binary(children[1]), _to_binary(children[0])
+    return ("phrase", left, right, node[2]) if node[0] == "phrase" else (node[0], left, right)
+
+
+def rewrite(query: Q.Node | None, target: Q.Node | None, substitute: Q.Node | None) -> Q.Node | None:
+    """ts_rewrite: every occurrence of ``target`` in ``query`` (a subset of an ``&``/``|`` node's
+    operands too) replaced by ``substitute`` (removed when it is empty), in PostgreSQL's form."""
+    if query is None or target is None:
+        return query
+    tree = _sort(_to_nary(query))
+    want = _sort(_to_nary(target))
+    sub = None if substitute is None else _to_nary_unflattened(substitute)
+    found = _find(tree, want, sub)
+    return None if found is None else _to_binary(found)
+
+
+def _to_nary_unflattened(node: Q.Node) -> Any:
+    """A substitute as PostgreSQL reads it: operands in stored order, neither flattened nor sorted."""
+    kind = node[0]
+    if kind == "val":
+        return node
+    if kind == "not":
+        return ["not", [_to_nary_unflattened(node[1])], 0]
+    return [kind, [_to_nary_unflattened(node[2]), _to_nary_unflattened(node[1])],
+            node[3] if kind == "phrase" else 0]

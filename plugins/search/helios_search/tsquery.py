@@ -90,30 +90,24 @@ class _Reader:
         return "".join(out), weights, prefix
 
     def phrase_distance(self) -> int | None:
-        """``<->`` or ``<N>`` at the reader (after '<'), or None when it is not one."""
+        """``<->`` or ``<N>`` at the reader (after '<'), or None when it is not one: the digits
+        or the '-' follow '<' directly and '>' follows them directly, as PostgreSQL reads them."""
         t = self.text
         if t.startswith("<->", self.i):
             self.i += 3
             return 1
         j = self.i + 1
-        while j < len(t) and t[j].isspace():
-            j += 1
         k = j
-        if k < len(t) and t[k] == "-":
-            k += 1
         while k < len(t) and t[k].isdigit():
             k += 1
-        end = k
-        while end < len(t) and t[end].isspace():
-            end += 1
-        if k == j or end >= len(t) or t[end] != ">":
+        if k == j or k >= len(t) or t[k] != ">":
             return None
         distance = int(t[j:k])
-        if distance < 0 or distance > MAX_DISTANCE:
+        if distance > MAX_DISTANCE:
             raise HeliosError(
                 f"distance in phrase operator must be an integer value between zero and {MAX_DISTANCE} "
                 "inclusive", sqlstate="22023")
-        self.i = end + 1
+        self.i = k + 1
         return distance
 
 
@@ -129,11 +123,11 @@ def parse(text: str, morph: Morph | None = None) -> Node | None:
         return None
 
     def operand_node(lexeme: str, weights: int, prefix: bool) -> Node | str | None:
+        if not lexeme:  # '' (to_tsquery too: an empty operand is no stop word)
+            raise syntax_error(text)
         if morph is None:
             if len(lexeme.encode()) > 2046:
                 raise HeliosError("word is too long in tsquery: \"" + text + "\"", sqlstate="54000")
-            if not lexeme:
-                raise syntax_error(text)
             return ("val", lexeme, weights, prefix)
         return morph(lexeme, weights, prefix)
 

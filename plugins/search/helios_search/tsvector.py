@@ -77,7 +77,7 @@ def _read_word(text: str, i: int, stop_at_colon: bool = True) -> tuple[str, int]
                 raise _syntax_error(text)
             out.append(text[i + 1])
             i += 2
-        elif c.isspace() or (stop_at_colon and c == ":"):
+        elif c.isspace() or (stop_at_colon and c == ":" and out):  # a leading ':' is the word's
             break
         else:
             out.append(c)
@@ -234,7 +234,19 @@ def strip(vector: TsVector) -> TsVector:
 
 
 def weight_number(letter: str) -> int:
-    """'A'..'D' (any case) -> 3..0; anything else is PostgreSQL's error."""
-    if len(letter) == 1 and letter.upper() in "ABCD":
-        return "DCBA".index(letter.upper())
-    raise HeliosError(f"unrecognized weight: {letter!r}".replace("'", "\""), sqlstate="22023")
+    """A weight of type "char" (its first character; 'A'..'D' in any case) -> 3..0; anything
+    else is ts_filter's error (setweight reports its own: see setweight_number)."""
+    c = letter[:1]
+    if c and c in "ABCDabcd":
+        return "DCBA".index(c.upper())
+    raise HeliosError(f'unrecognized weight: "{c}"', sqlstate="22023")
+
+
+def setweight_number(letter: str, filtered: bool) -> int:
+    """setweight's weight: as weight_number, but PostgreSQL fails with an internal error that
+    shows the character's code (or, with a lexeme filter, the character)."""
+    c = letter[:1]
+    if c and c in "ABCDabcd":
+        return "DCBA".index(c.upper())
+    shown = c if filtered else str(ord(c) if c else 0)
+    raise HeliosError(f"unrecognized weight: {shown}", sqlstate="XX000")

@@ -83,8 +83,8 @@ def to_tsvector_column(config_name: str | None, texts: list[str | None],
 def _to_tsvector_batch(config_name: str | None, texts: list[str | None],
                        one_text: Callable[[str], str]) -> list[str | None]:
     config = C.configuration(config_name)
-    rows = [i for i, t in enumerate(texts) if t is not None and "<" not in t]
-    out: list[str | None] = [None if t is None else (one_text(t) if "<" in t else "") for t in texts]
+    rows = [i for i, t in enumerate(texts) if t is not None and not C.tokenized_whole(t)]
+    out: list[str | None] = [None if t is None else (one_text(t) if C.tokenized_whole(t) else "") for t in texts]
     if not rows:
         return out
     split = [texts[i].split() for i in rows]
