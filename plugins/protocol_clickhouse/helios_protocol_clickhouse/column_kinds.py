@@ -36,8 +36,7 @@ _CREATE_TABLE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (schema_name text NOT NULL
                  "PRIMARY KEY (schema_name, table_name, column_name))")
 
 
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+_q = column_types.quoted
 
 
 def _expression_of(column: exp.ColumnDef) -> tuple[str, exp.ColumnConstraint] | None:
@@ -107,12 +106,11 @@ def record_statements(schema: str, table: str, kinds: dict[str, tuple[str, str]]
 
 
 def forget_statement(schema: str, table: str) -> str:
-    return f"DELETE FROM {TABLE} WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}"
+    return column_types.forget_rows(TABLE, schema, table)
 
 
 def rename_statement(schema: str, table: str, new_schema: str, new_table: str) -> str:
-    return (f"UPDATE {TABLE} SET schema_name = {_q(new_schema)}, table_name = {_q(new_table)} "
-            f"WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}")
+    return column_types.rename_rows(TABLE, schema, table, new_schema, new_table)
 
 
 def exists(session: Any) -> bool:

@@ -49,8 +49,12 @@ class TableColumn:
     sql_type: str
 
 
-def _q(text: str) -> str:
+def quoted(text: str) -> str:
+    """A SQL string literal (the plugin's record tables are written with literal SQL)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+_q = quoted
 
 
 def declare_statements(schema: str, table: str, columns: list[tuple[str, str, bool]]) -> list[str]:
@@ -76,14 +80,24 @@ def add_statements(schema: str, table: str, columns: list[tuple[str, str, bool]]
     return out
 
 
+def forget_rows(records: str, schema: str, table: str) -> str:
+    """SQL that deletes a table's rows from one of the plugin's record tables (keyed by schema_name, table_name)."""
+    return f"DELETE FROM {records} WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}"
+
+
+def rename_rows(records: str, schema: str, table: str, new_schema: str, new_table: str) -> str:
+    """SQL that moves a table's rows in one of the plugin's record tables to its new name."""
+    return (f"UPDATE {records} SET schema_name = {_q(new_schema)}, table_name = {_q(new_table)} "
+            f"WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}")
+
+
 def forget_statement(schema: str, table: str) -> str:
-    return f"DELETE FROM {TABLE} WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}"
+    return forget_rows(TABLE, schema, table)
 
 
 def rename_statement(schema: str, table: str, new_schema: str, new_table: str) -> str:
     """SQL that moves a table's declared types to its new name."""
-    return (f"UPDATE {TABLE} SET schema_name = {_q(new_schema)}, table_name = {_q(new_table)} "
-            f"WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}")
+    return rename_rows(TABLE, schema, table, new_schema, new_table)
 
 
 def _declared_matches(declared: str, sql_name: str, not_null: bool) -> bool:

@@ -269,8 +269,7 @@ def _column_name(node: exp.Expression, role: str) -> str:
     raise ClickHouseError(36, f"{role} must be a column name, not {_sql(node)}")
 
 
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+_q = column_types.quoted
 
 
 def _ident(name: str) -> str:
@@ -300,12 +299,11 @@ def declare_statements(schema: str, table: str, engine: TableEngine) -> list[str
 
 
 def forget_statement(schema: str, table: str) -> str:
-    return f"DELETE FROM {TABLE} WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}"
+    return column_types.forget_rows(TABLE, schema, table)
 
 
 def rename_statement(schema: str, table: str, new_schema: str, new_table: str) -> str:
-    return (f"UPDATE {TABLE} SET schema_name = {_q(new_schema)}, table_name = {_q(new_table)} "
-            f"WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}")
+    return column_types.rename_rows(TABLE, schema, table, new_schema, new_table)
 
 
 # -- lookups ---------------------------------------------------------------------------------------

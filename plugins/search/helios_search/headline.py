@@ -127,8 +127,10 @@ def _cover(words: list[_Word], query: Q.Node, operands: list[Q.Node], start: int
     return None
 
 
-def _choose(words: list[_Word], query: Q.Node | None, operands: list[Q.Node], shortword: int, min_words: int,
-            max_words: int) -> tuple[int, int]:
+def _word_tests(words: list[_Word], shortword: int) -> tuple[Any, Any, Any]:
+    """The three tests both ways of choosing use on a word (by index): not a word at all; a query word
+    shown for the first time; a poor place to begin or end (a short or punctuation-like word that is
+    not interesting)."""
     def non_word(i: int) -> bool:
         return words[i].type in _NON_WORD
 
@@ -138,6 +140,13 @@ def _choose(words: list[_Word], query: Q.Node | None, operands: list[Q.Node], sh
     def bad_end(i: int) -> bool:
         w = words[i]
         return (w.type in _NO_END or len(w.text.encode()) <= shortword) and not interesting(i)
+
+    return non_word, interesting, bad_end
+
+
+def _choose(words: list[_Word], query: Q.Node | None, operands: list[Q.Node], shortword: int, min_words: int,
+            max_words: int) -> tuple[int, int]:
+    non_word, interesting, bad_end = _word_tests(words, shortword)
 
     best_b = best_e = -1
     best_len = -1
@@ -228,15 +237,7 @@ def _fragments(words: list[_Word], query: Q.Node | None, operands: list[Q.Node],
     the words it lacks on either side (stopping at a word already shown, then cut back off bad
     end points), and pieces that overlap a taken one are left out. (start, end) in text order
     of choice; the first MinWords words when there is no cover."""
-    def non_word(i: int) -> bool:
-        return words[i].type in _NON_WORD
-
-    def interesting(i: int) -> bool:
-        return words[i].item is not None and not words[i].repeated
-
-    def bad_end(i: int) -> bool:
-        w = words[i]
-        return (w.type in _NO_END or len(w.text.encode()) <= shortword) and not interesting(i)
+    non_word, interesting, bad_end = _word_tests(words, shortword)
 
     max_cover = max(max_words * 10, 100) * max_fragments  # a longer reach with more fragments
     covers: list[list] = []  # [start, end, words, query words]
