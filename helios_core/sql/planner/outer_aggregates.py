@@ -57,15 +57,21 @@ def _enclosing_queries(node: exp.Expression, stop: exp.Expression) -> list[exp.S
     return out
 
 
-def _column_names(sel: exp.Select, table_columns: TableColumns) -> set[str] | None:
-    """The column names a query's FROM items give it (None: not known from the text and catalog)."""
-    out: set[str] = set()
+def _from_items(sel: exp.Select) -> list[exp.Expression]:
+    """The items of a query's FROM list and of its JOINs (the joins nested in them are the caller's)."""
     items: list[exp.Expression] = []
     frm = sel.args.get("from_") or sel.args.get("from")
     if frm is not None:
         items.append(frm.this)
         items.extend(frm.expressions or [])
     items.extend(j.this for j in sel.args.get("joins") or [])
+    return items
+
+
+def _column_names(sel: exp.Select, table_columns: TableColumns) -> set[str] | None:
+    """The column names a query's FROM items give it (None: not known from the text and catalog)."""
+    out: set[str] = set()
+    items = _from_items(sel)
     while items:
         it = items.pop()
         items.extend(j.this for j in it.args.get("joins") or [])
@@ -177,12 +183,7 @@ class _TextScope:
 
 def _aliases_deep(sel: exp.Select) -> set[str]:
     out: set[str] = set()
-    items: list[exp.Expression] = []
-    frm = sel.args.get("from_") or sel.args.get("from")
-    if frm is not None:
-        items.append(frm.this)
-        items.extend(frm.expressions or [])
-    items.extend(j.this for j in sel.args.get("joins") or [])
+    items = _from_items(sel)
     while items:
         it = items.pop()
         items.extend(j.this for j in it.args.get("joins") or [])

@@ -287,6 +287,17 @@ def _fn(ctx_fn: Any, name: str) -> Any:
     return f
 
 
+def _reference(s: Scope, idx: int, depth: int, chain: list[Scope]) -> Compiled:
+    """Field ``idx`` of scope ``s``, found ``depth`` levels out through ``chain``: a plain column here,
+    else an outer reference that each scope in between and ``s`` itself record as captured."""
+    if depth == 0:
+        return column_ref(idx, s.fields[idx])
+    for mid in chain[1:]:
+        mid.captured.add(None)
+    s.captured.add(idx)
+    return outer_ref(depth, idx, s.fields[idx])
+
+
 class ScalarCompiler:
     """Binds and compiles expressions for one statement.
 
@@ -378,12 +389,7 @@ class ScalarCompiler:
         while s is not None:
             idx = s.substitutions.get(key)
             if idx is not None:
-                if depth == 0:
-                    return column_ref(idx, s.fields[idx])
-                for mid in chain[1:]:
-                    mid.captured.add(None)
-                s.captured.add(idx)
-                return outer_ref(depth, idx, s.fields[idx])
+                return _reference(s, idx, depth, chain)
             chain.append(s)
             s = s.outer
             depth += 1
@@ -454,12 +460,7 @@ class ScalarCompiler:
                     e.position = node_position(node)
                 raise
             if idx is not None:
-                if depth == 0:
-                    return column_ref(idx, s.fields[idx])
-                for mid in chain[1:]:
-                    mid.captured.add(None)
-                s.captured.add(idx)
-                return outer_ref(depth, idx, s.fields[idx])
+                return _reference(s, idx, depth, chain)
             chain.append(s)
             s = s.outer
             depth += 1
