@@ -27,9 +27,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core import plugin_extensions
-from helios_core.errors import HeliosError, UndefinedFunction
+from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedFunction
 from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled
+from helios_core.sql.functions import decimals as D
 from helios_core.sql.functions import network, range_aggregates
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
@@ -193,7 +194,13 @@ def prepare_direct_arg(spec: AggSpec, arr: pa.Array) -> pa.Array:
         if spec.name != "avg":
             # exact: sums of x and x*x in decimal256 (PostgreSQL computes these in numeric)
             if pa.types.is_decimal(arr.type):
-                return arr.cast(pa.decimal256(min(76, arr.type.precision), arr.type.scale))
+                # x*x needs twice the digits: measure what the values use (an unconstrained
+                # column's are stored at scale 16 in 76 digits)
+                arr = D.as_values_scale(arr) if arr.type == T.NUMERIC_STORAGE_ARROW else D.narrow(arr)
+                if 2 * arr.type.precision + 1 > D.MAX256:
+                    raise FeatureNotSupported(f"{spec.name}() over numeric values of more than "
+                                              f"{(D.MAX256 - 1) // 2} digits is not supported by HeliosDB")
+                return arr.cast(pa.decimal256(arr.type.precision, arr.type.scale))
             return arr.cast(pa.decimal256(19, 0))
     return arr
 

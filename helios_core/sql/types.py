@@ -21,8 +21,9 @@ numeric (no typmod) storage: decimal256(76, 16) (values rounded to 16
                     after a division (rounded per row at PostgreSQL's scale) or
                     a mixed-scale COALESCE/CASE, values are equal but may print
                     with extra trailing zeros.  Values read from an
-                    unconstrained column print at the smallest scale that shows
-                    every value of the batch exactly.  An array holding NaN or
+                    unconstrained column print at, and arithmetic on them
+                    starts from, the smallest scale that shows every value of
+                    the batch exactly (9.99 * 2 is 19.98).  An array holding NaN or
                     ±Infinity is a struct {v: decimal, k: int8} instead (see
                     functions.numeric_special; stored as reserved 60-digit values).
 numeric past 76     WideNumericType: an Arrow extension type over utf8 holding

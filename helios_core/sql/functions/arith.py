@@ -191,6 +191,8 @@ def _dec(x):
         if pa.types.is_null(x.type):
             return pa.scalar(None, pa.decimal128(1, 0))
         raise TypeError(x.type)
+    if x.type == T.NUMERIC_STORAGE_ARROW:  # an unconstrained column's values
+        return D.as_values_scale(x)
     return D.to_decimal(x)
 
 

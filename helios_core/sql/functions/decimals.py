@@ -52,6 +52,28 @@ def narrow(arr: pa.Array) -> pa.Array:
     return arr.cast(dec_type(need, t.scale))
 
 
+def fewest_scale(arr: pa.Array) -> int:
+    """The smallest scale that holds every value of a decimal array exactly (binary search
+    over Arrow's safe rescale, which refuses to drop a non-zero digit)."""
+    lo, hi = 0, arr.type.scale
+    while lo < hi:
+        mid = (lo + hi) // 2
+        try:
+            arr.cast(dec_type(arr.type.precision - arr.type.scale + mid, mid))
+            hi = mid
+        except (pa.ArrowInvalid, NumericValueOutOfRange):
+            lo = mid + 1
+    return lo
+
+
+def as_values_scale(arr: pa.Array) -> pa.Array:
+    """Values read from an unconstrained numeric column (stored at scale 16) at the fewest
+    digits that show them all, in the narrowest decimal: what arithmetic on them starts from,
+    so that price * 2 over 9.99 and 5.00 is 19.98 and 10.00 as in PostgreSQL, not 16 digits."""
+    k = fewest_scale(arr)
+    return arr.cast(dec_type(int_digits_needed(arr) + k, k))
+
+
 def to_decimal(arr: pa.Array) -> pa.Array:
     """Ints and decimals as a decimal array (ints exactly, with the digits of their type)."""
     t = arr.type
