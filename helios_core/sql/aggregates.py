@@ -227,6 +227,49 @@ def _check_float_overflow(r: pa.Array, nonfinite_inputs: pa.Array) -> None:
         raise HeliosError("value out of range: overflow", sqlstate="22003")
 
 
+def is_float_accum(spec: AggSpec) -> bool:
+    """avg/variance/stddev over floats: PostgreSQL's float8_accum keeps a running count, sum and
+    sum of squared deviations, and raises 22003 when finite inputs make either infinite."""
+    return spec.name in ("avg", "stddev_samp", "stddev_pop", "var_samp", "var_pop") and bool(spec.args) and \
+        spec.args[0].type.name in FLOATS
+
+
+# below this bound on (2 * rows * largest magnitude) no square of float8_accum's can overflow
+_ACCUM_SAFE = 1e154
+
+
+def float_accum_may_overflow(arr: pa.Array | pa.ChunkedArray) -> bool:
+    """A cheap bound first: only inputs this large can make float8_accum's terms infinite."""
+    finite = pc.filter(arr, pc.fill_null(pc.is_finite(arr), False))
+    if len(finite) == 0:
+        return False
+    mm = pc.min_max(finite)
+    peak = max(abs(mm["min"].as_py()), abs(mm["max"].as_py()))
+    return 2.0 * len(finite) * peak >= _ACCUM_SAFE
+
+
+def check_float_accum(values: list) -> None:
+    """float8_accum over one group's inputs in input order (Youngs-Cramer, as PostgreSQL 15
+    computes it): 22003 when the running sum or sum of squared deviations turns infinite while
+    the sum so far and the input are finite. Per-row Python, run only for groups that
+    ``float_accum_may_overflow`` flags."""
+    n = sx = sxx = 0.0
+    for x in values:
+        if x is None:
+            continue
+        n1, sx1 = n + 1.0, sx + x
+        if n > 0.0:
+            tmp = x * n1 - sx1
+            sxx1 = sxx + tmp * tmp / (n1 * n)
+            if math.isinf(sx1) or math.isinf(sxx1):
+                if not math.isinf(sx) and not math.isinf(x):
+                    raise HeliosError("value out of range: overflow", sqlstate="22003")
+                sxx1 = math.nan
+        else:
+            sxx1 = math.nan if (math.isnan(x) or math.isinf(x)) else sxx
+        n, sx, sxx = n1, sx1, sxx1
+
+
 def extra_columns(spec: AggSpec, col: str, arr: pa.Array) -> dict[str, pa.Array]:
     """Additional work-table columns a direct aggregate reads (x*x for exact variance)."""
     if is_float_sum(spec):

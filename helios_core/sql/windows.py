@@ -27,7 +27,13 @@ from sqlglot import exp
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql import types as T
 from helios_core.sql import window_range
-from helios_core.sql.aggregates import CANONICAL, quotients_at_own_scale, result_type
+from helios_core.sql.aggregates import (
+    CANONICAL,
+    check_float_accum,
+    float_accum_may_overflow,
+    quotients_at_own_scale,
+    result_type,
+)
 from helios_core.sql.expr import Compiled, Field, Scope, canonical_key
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
@@ -511,6 +517,7 @@ def frame_aggregate(spec: WindowSpec, args: list[pa.Array], fs: np.ndarray, fe: 
                 py = pc.fill_null(vals.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
         elif at in ("float4", "float8"):
             py = pc.fill_null(vals.cast(pa.float64()), 0.0).to_numpy(zero_copy_only=False)
+            _check_float_frames(name, vals, py, fs, fe)
         elif at == "numeric":
             py = np.array([decimal.Decimal(0) if v is None else v for v in vals.to_pylist()], dtype=object)
         else:
@@ -546,6 +553,32 @@ def frame_aggregate(spec: WindowSpec, args: list[pa.Array], fs: np.ndarray, fe: 
     if not arrs:
         return pa.array([], type=spec.result_type.arrow_type)
     return pa.concat_arrays(arrs)
+
+
+def _check_float_frames(name: str, vals: pa.Array, py: np.ndarray, fs: np.ndarray, fe: np.ndarray) -> None:
+    """22003 where PostgreSQL's float aggregates overflow over a frame: sum when finite inputs add
+    up to infinity (float8pl), avg when float8_accum's running sums do (checked per frame start
+    over its longest frame, which covers the shorter ones)."""
+    if len(py) == 0:
+        return
+    finite = np.isfinite(py)
+    if name == "sum":
+        if not finite.any() or np.abs(py[finite]).max() * len(py) < 1.7e308:
+            return  # no sum of these finite values can reach infinity
+        nonfinite = np.concatenate([[0], np.cumsum(~finite)])
+        with np.errstate(over="ignore", invalid="ignore"):
+            for a, b in zip(fs.tolist(), fe.tolist(), strict=True):
+                if b > a and nonfinite[b] == nonfinite[a] and not np.isfinite(np.add.reduce(py[a:b])):
+                    raise HeliosError("value out of range: overflow", sqlstate="22003")
+        return
+    if not float_accum_may_overflow(vals):
+        return
+    longest: dict[int, int] = {}
+    for a, b in zip(fs.tolist(), fe.tolist(), strict=True):
+        longest[a] = max(longest.get(a, a), b)
+    values = vals.cast(pa.float64()).to_pylist()
+    for a, b in longest.items():
+        check_float_accum(values[a:b])
 
 
 def _frame_rows(exclude: str, i: int, fs: np.ndarray, fe: np.ndarray, gstart: np.ndarray,

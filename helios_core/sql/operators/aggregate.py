@@ -19,10 +19,13 @@ import pyarrow.compute as pc
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql.aggregates import (
     AggSpec,
+    check_float_accum,
     direct_aggregations,
     extra_columns,
     finish_direct,
     finish_from_lists,
+    float_accum_may_overflow,
+    is_float_accum,
     percentile_from_sorted,
     prepare_direct_arg,
     unscaled_int64,
@@ -106,6 +109,17 @@ def _data_identity(a: pa.Array | pa.ChunkedArray) -> tuple:
     chunks = a.chunks if isinstance(a, pa.ChunkedArray) else [a]
     return (a.type, tuple((tuple(b.address if b is not None else None for b in c.buffers()), c.offset, len(c))
                           for c in chunks))
+
+
+def _check_float_accum_by_group(work: pa.Table, ks: list[str], col: str) -> None:
+    """PostgreSQL's float8_accum overflow check for each group, its inputs in input order (only
+    reached when the input holds values large enough for it to matter)."""
+    if not ks:
+        check_float_accum(work.column(col).to_pylist())
+        return
+    lists = work.select([*ks, col]).group_by(ks, use_threads=False).aggregate([(col, "list")])
+    for values in lists.column(f"{col}_list").to_pylist():
+        check_float_accum(values)
 
 
 def _hash_aggregate(work: pa.Table, ks: list[str], aggs: list[tuple]) -> pa.Table:
@@ -420,6 +434,9 @@ class HashAggregate(Operator):
             main = main.take(order)
             ngroups = main.num_rows
             first = main.column("__row_min").combine_chunks()
+        for j, spec in direct:
+            if n and is_float_accum(spec) and float_accum_may_overflow(work.column(f"a{j}")):
+                _check_float_accum_by_group(work, ks if s else [], f"a{j}")
         results: dict[int, pa.Array] = {}
         for j, spec in direct:
             if main is None:
