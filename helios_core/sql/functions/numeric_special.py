@@ -330,6 +330,8 @@ _UNARY = {
 }
 _SIGN = {NAN: "NaN", POS_INF: 1, NEG_INF: -1}
 _BY_VALUE = frozenset({"power", "pow", "div", "mod", "log", "log10"})
+_AS_TEXT = frozenset({"concat", "concat_ws", "format", "jsonb_build_object", "json_build_object",
+                      "jsonb_build_array", "json_build_array"})
 
 
 def call(name: str, args: list[Any], call_finite: Any) -> Any:
@@ -348,6 +350,16 @@ def call(name: str, args: list[Any], call_finite: Any) -> Any:
         return Vec(pc.if_else(pc.is_valid(out), out, fa), finite.type, first.scalar)
     if name in _BY_VALUE:  # computed on the values, specials included (numeric_wide)
         return NW.call(name, args)
+    if name in _AS_TEXT:  # they write each argument's text ('NaN'; a JSON string in json builders)
+        def as_text(a: Any) -> Any:
+            text = pa.array([None if d is None else NW.text_of(d) for d in to_python(a.array)], pa.string())
+            if not name.startswith("json"):
+                return Vec(text, T.TEXT, a.scalar)
+            special = pc.fill_null(pc.not_equal(a.array.field(1), FINITE), False)  # a JSON string, numbers as is
+            quoted = pc.if_else(special, pc.binary_join_element_wise('"', text, '"', ""), text)
+            return Vec(quoted, T.JSONB if name.startswith("jsonb") else T.JSON, a.scalar)
+
+        return call_finite([as_text(a) if is_special(a.array) else a for a in args])
     if name not in _UNARY and name != "sign" or not is_special(first.array) or any(
             is_special(a.array) for a in args[1:]):
         raise FeatureNotSupported(f"{name}() of numeric NaN or Infinity is not supported by HeliosDB")
