@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError
+from helios_core.sql.functions import decimals as D
 from helios_core.sql.functions import numeric_wide as NW
 
 FINITE, NAN, POS_INF, NEG_INF = 0, 1, 2, 3
@@ -352,7 +353,10 @@ def call(name: str, args: list[Any], call_finite: Any) -> Any:
         return NW.call(name, args)
     if name in _AS_TEXT:  # they write each argument's text ('NaN'; a JSON string in json builders)
         def as_text(a: Any) -> Any:
-            text = pa.array([None if d is None else NW.text_of(d) for d in to_python(a.array)], pa.string())
+            arr = a.array
+            if arr.field(0).type == T.NUMERIC_STORAGE_ARROW:  # a column's values: at the digits they use
+                arr = make(D.as_values_scale(arr.field(0)), arr.field(1), arr.is_valid())
+            text = pa.array([None if d is None else NW.text_of(d) for d in to_python(arr)], pa.string())
             if not name.startswith("json"):
                 return Vec(text, T.TEXT, a.scalar)
             special = pc.fill_null(pc.not_equal(a.array.field(1), FINITE), False)  # a JSON string, numbers as is
