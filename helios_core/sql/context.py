@@ -51,6 +51,7 @@ import pyarrow as pa
 
 from helios_core import time_budget
 from helios_core.errors import HeliosError, QueryCanceled
+from helios_core.sql import numeric_display
 
 if TYPE_CHECKING:  # pragma: no cover
     from helios_core.sql.types import SqlType
@@ -183,6 +184,8 @@ def table_sql_columns(table: Any) -> list[tuple[str, SqlType]]:
                 t = attrs.evolve(t, arrow_type=col.type)  # an N-dimensional array column (integer[][])
         else:
             t = types.sql_type_of_arrow(col.type)
+        if (col.metadata or {}).get(numeric_display.KEY) is not None and t.name == "numeric" and t.typmod == -1:
+            t = attrs.evolve(t, display_scale=int(col.metadata[numeric_display.KEY]))
         out.append((col.name, t))
     return out
 

@@ -51,6 +51,7 @@ from helios_core.sql import (
     index_definitions,
     inheritance,
     matviews,
+    numeric_display,
     object_privileges,
     partitions,
     publications,
@@ -1242,13 +1243,16 @@ def _create_table_as(session: Any, txn: Any, schema: str, name: str, query: Any,
     count = 0
     import pyarrow as pa
 
+    scales = numeric_display.ScaleWatch(cols)
     for batch in plan.execute(ctx):
         arrays = [batch.column(i) for i in range(len(cols))]
+        scales.see(arrays)
         rb = pa.RecordBatch.from_arrays(
             [a.cast(c.type) if a.type != c.type else a for a, c in zip(arrays, cols, strict=True)],
             names=[c.name for c in cols])
         txn.insert(schema, name, rb)
         count += rb.num_rows
+    scales.record(txn, schema, name)
     return Result(command_tag=f"SELECT {count}")
 
 

@@ -27,7 +27,7 @@ from sqlglot.tokens import TokenType
 from helios_core.errors import DuplicateTable, FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.frontends.postgres import dialect
 from helios_core.session import Result
-from helios_core.sql import ddl, ddl_privileges, object_privileges, types
+from helios_core.sql import ddl, ddl_privileges, numeric_display, object_privileges, types
 from helios_core.sql.temp_tables import is_temp_schema
 from helios_core.storage import ColumnDef
 
@@ -200,14 +200,17 @@ def _record_sources(session: Any, txn: Any, query: Any, key: str) -> None:
 def _fill(session: Any, txn: Any, schema: str, name: str, plan: Any, ctx: Any) -> int:
     tdef = txn.get_table(schema, name)
     count = 0
+    scales = numeric_display.ScaleWatch(tdef.columns)
     for batch in plan.execute(ctx):
         session.check_cancel()
         arrays = [batch.column(i) for i in range(len(tdef.columns))]
+        scales.see(arrays)
         rb = pa.RecordBatch.from_arrays(
             [arr.cast(c.type) if arr.type != c.type else arr for arr, c in zip(arrays, tdef.columns, strict=True)],
             names=[c.name for c in tdef.columns])
         txn.insert(schema, name, rb)
         count += rb.num_rows
+    scales.record(txn, schema, name)
     return count
 
 

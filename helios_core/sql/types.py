@@ -23,7 +23,9 @@ numeric (no typmod) storage: decimal256(76, 16) (values rounded to 16
                     with extra trailing zeros.  Values read from an
                     unconstrained column print at, and arithmetic on them
                     starts from, the smallest scale that shows every value of
-                    the batch exactly (9.99 * 2 is 19.98).  An array holding NaN or
+                    the batch exactly (9.99 * 2 is 19.98); a column that one query
+                    filled with values of one scale (CREATE TABLE AS, a
+                    materialized view) records it (sql.numeric_display).  An array holding NaN or
                     ±Infinity is a struct {v: decimal, k: int8} instead (see
                     functions.numeric_special; stored as reserved 60-digit values).
 numeric past 76     WideNumericType: an Arrow extension type over utf8 holding
@@ -174,6 +176,9 @@ class SqlType:
     composite: CompositeInfo | None = attrs.field(default=None, eq=False, repr=False)
     # a user-defined range type or its multirange type (CREATE TYPE ... AS RANGE)
     range_info: RangeInfo | None = attrs.field(default=None, eq=False, repr=False)
+    # an unconstrained numeric column filled by one query whose values all had this display scale
+    # (CREATE TABLE AS, materialized views: see sql.numeric_display); not part of the type
+    display_scale: int | None = attrs.field(default=None, eq=False, repr=False)
 
     # -- classification -------------------------------------------------------------------------
     @property

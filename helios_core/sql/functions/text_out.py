@@ -280,7 +280,7 @@ def numeric_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
 
         frac = pc.utf8_length(pc.replace_substring_regex(pc.replace_substring_regex(s, r"^[^.]*\.?", ""),
                                                          r"0+$", ""))
-        k = pc.max(frac).as_py() or 0
+        k = max(pc.max(frac).as_py() or 0, t.display_scale or 0)
         digits = int_digits_needed(arr)
         s = _plain_decimal_text(arr.cast(pa.decimal256(digits + k, k) if digits + k > 38 else
                                          pa.decimal128(digits + k, k)))

@@ -24,7 +24,7 @@ import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core.sql import index_search
+from helios_core.sql import index_search, numeric_display
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions.strings import quote_ident
@@ -276,6 +276,8 @@ class TableScan(Operator):
                 cols = list(b.columns)
                 for i in self.unconstrained_numeric:
                     cols[i] = NS.decode_from_storage(cols[i])
+                    if self.fields[i].type.display_scale is not None:
+                        cols[i] = numeric_display.at_display_scale(cols[i], self.fields[i].type.display_scale)
                 b = pa.RecordBatch.from_arrays(cols, names=names(n))
             yield from _slices(b)
 
