@@ -222,6 +222,16 @@ def order_key(arr: Any) -> pa.Array:
     return pa.array([None if d is None else nan_rank if d.is_nan() else rank[d] for d in vals], pa.int64())
 
 
+def shared_keys(a: Any, b: Any) -> tuple[Any, Any]:
+    """Two numeric arrays (either wide) as ranks over both at once, for hashing them against
+    each other (join keys, IN lists): 1.5 on one side meets 1.50 on the other."""
+    if not is_wide(a) and not is_wide(b):
+        return a, b
+    va, vb = to_decimals(a), to_decimals(b)
+    both = order_key(from_decimals(va + vb))
+    return both.slice(0, len(va)), both.slice(len(va))
+
+
 # ----------------------------------------------------------------------------- over Vecs
 def _rows(vecs: list[Any]) -> tuple[list[list[decimal.Decimal | None]], int, bool]:
 

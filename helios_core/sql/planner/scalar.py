@@ -1316,7 +1316,9 @@ class ScalarCompiler:
                 x = v[0]
                 arr = x.array
                 vs = value_set_arr
-                if vs.type != arr.type:
+                if NW.is_wide(arr) or NW.is_wide(vs):
+                    arr, vs = NW.shared_keys(arr, vs)
+                elif vs.type != arr.type:
                     try:
                         vs = vs.cast(arr.type)
                     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -1632,7 +1634,9 @@ class ScalarCompiler:
                     va = self.cast_vec(Vec(va, st, False), common).array
                 has_null = va.null_count > 0
                 vs = va.drop_null() if has_null else va
-                if vs.type != la.type:
+                if NW.is_wide(la) or NW.is_wide(vs):
+                    la, vs = NW.shared_keys(la, vs)
+                elif vs.type != la.type:
                     try:
                         vs = vs.cast(la.type)
                     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
