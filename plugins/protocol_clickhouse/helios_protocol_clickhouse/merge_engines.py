@@ -51,6 +51,7 @@ from sqlglot import exp
 from helios_protocol_clickhouse import column_types
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.errors import ClickHouseError
+from helios_protocol_clickhouse.state_types import read_simple_type, read_state_type
 
 # the name sqlglot registers ``dialect.HeliosClickHouse`` under (this module cannot import the
 # dialect: the dialect imports the rewrites, which read FINAL through this module)
@@ -58,9 +59,10 @@ _DIALECT = "heliosclickhouse"
 
 REPLACING, SUMMING, COLLAPSING, VERSIONED = ("ReplacingMergeTree", "SummingMergeTree", "CollapsingMergeTree",
                                              "VersionedCollapsingMergeTree")
-MERGING_ENGINES = (REPLACING, SUMMING, COLLAPSING, VERSIONED)
+AGGREGATING = "AggregatingMergeTree"
+MERGING_ENGINES = (REPLACING, SUMMING, COLLAPSING, VERSIONED, AGGREGATING)
 _ARGUMENTS = {REPLACING: (0, 2, "[is_deleted column],\n[version]"), SUMMING: (0, 1, "[columns to sum]"),
-              COLLAPSING: (1, 1, "sign column"), VERSIONED: (2, 2, "sign column,\nversion")}
+              COLLAPSING: (1, 1, "sign column"), VERSIONED: (2, 2, "sign column,\nversion"), AGGREGATING: (0, 0, "")}
 
 TABLE = f'"{column_types.SCHEMA}".table_engines'
 _CREATE_TABLE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (schema_name text NOT NULL, table_name text NOT NULL, "
@@ -226,6 +228,9 @@ def _check(engine: TableEngine, nodes: list[exp.Expression], types: dict[str, st
         high = min(high, 1) if engine.name == REPLACING else high
     if not low <= len(nodes) <= high:
         wanted = f"{low} to {high}" if low != high else str(low)
+        if engine.name == AGGREGATING:
+            raise ClickHouseError(42, f"With extended storage definition syntax storage {engine.name} requires "
+                                      "no parameters")
         raise ClickHouseError(42, f"With extended storage definition syntax storage {engine.name} requires "
                                   f"{wanted} parameters: \n{names}")
     key_columns = {c.name for k in engine.key_expressions() for c in k.find_all(exp.Column)}
@@ -233,6 +238,8 @@ def _check(engine: TableEngine, nodes: list[exp.Expression], types: dict[str, st
         if (types.get(column) or "").startswith("Nullable("):
             raise ClickHouseError(44, "Sorting key contains nullable columns, but merge tree setting "
                                       "`allow_nullable_key` is disabled")
+    if engine.name == AGGREGATING:
+        return
     if engine.name == SUMMING:
         listed = nodes[0].expressions if nodes and isinstance(nodes[0], exp.Tuple) else nodes
         for node in listed:
@@ -461,6 +468,8 @@ def merged_select(engine: TableEngine, columns: list[Any], source: str, *, final
                 f"{', '.join([*groups, '_ch_run'])} ORDER BY {_POS} DESC) AS {_RANK} FROM {running} "
                 f"WHERE {sign} * _ch_total > 0 AND _ch_run * {sign} BETWEEN 1 AND abs(_ch_total) OR {sign} NOT IN "
                 f"(1, -1)) AS _ch_merge_ranked WHERE {_RANK} = 1 OR {sign} NOT IN (1, -1)")
+    elif engine.name == AGGREGATING:
+        text = _aggregating(columns, rows, groups)
     else:  # MergeTree: its merges keep every row
         text = f"SELECT {listed}, {_POS} FROM {rows}"
     if deduplicate is not None:
@@ -471,6 +480,28 @@ def merged_select(engine: TableEngine, columns: list[Any], source: str, *, final
     select = sqlglot.parse_one(f"SELECT {listed} FROM ({text}) AS _ch_merged ORDER BY {order}", read=_DIALECT)
     assert isinstance(select, exp.Select)
     return select
+
+
+def _aggregating(columns: list[Any], rows: str, groups: list[str]) -> str:
+    """AggregatingMergeTree: a key's rows become one, its AggregateFunction columns' states merged,
+    its SimpleAggregateFunction columns combined by their function, the others the first row's."""
+    items = []
+    for i, column in enumerate(columns):
+        name = _bq(column.name)
+        state = read_state_type(column.type)
+        simple = read_simple_type(column.type)
+        if state is not None:  # the kernel's -MergeState (aggregate_states): the stage's columns have no declared types
+            call = f"ch_state_merge({_q(state.descriptor())}, {name})"
+        elif simple is not None:
+            call = f"{simple[0]}({name})"
+        else:
+            call = f"argMin({name}, {_POS})"
+        items.append(f"{call} AS _ch_agg_{i}")
+    renamed = ", ".join(f"_ch_agg_{i} AS {_bq(c.name)}" for i, c in enumerate(columns))
+    group_by = f" GROUP BY {', '.join(groups)}" if groups else ""
+    return (f"SELECT {renamed}, _ch_agg_pos AS {_POS} FROM (SELECT {', '.join(items)}, min({_POS}) AS _ch_agg_pos "
+            f"FROM (SELECT * FROM {rows} ORDER BY {_POS}) AS _ch_merge_ordered{group_by} HAVING count() > 0) "
+            "AS _ch_merge_grouped")
 
 
 # -- FINAL -----------------------------------------------------------------------------------------

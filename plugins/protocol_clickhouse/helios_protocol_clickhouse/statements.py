@@ -478,6 +478,11 @@ def _run_query(ch: ClickHouseSession, tree: exp.Query, admitted: exp.Expression 
                 annotate_sources(part, ch.table_columns, ch.database)
             others = union_types(parts[1:])
             hints = [union_types_of(h, o) for h, o in zip(hints, others, strict=True)]
+    for hint in hints:  # states are kept as text of our own: ClickHouse's bytes of them are not made
+        if hint and hint.startswith("AggregateFunction("):
+            raise ClickHouseError(48, f"Reading a value of type {hint} (the binary serialization of an aggregate "
+                                      "function state) is not supported: finalize it with finalizeAggregation or "
+                                      "an -Merge aggregate")
     outer_join = any(str(j.args.get("side") or "").upper() in ("LEFT", "RIGHT", "FULL")
                      for j in tree.find_all(exp.Join)) or has_grouping_sets(tree)
     totals_mode = {**ch.settings, **query_settings}.get("totals_mode", "after_having_exclusive")

@@ -74,9 +74,6 @@ def _create_table(create: exp.Create) -> exp.Expression:
                 base = engine.split("(")[0].strip().lower()
                 if isinstance(prop.this, exp.Anonymous):
                     base = str(prop.this.this).lower()
-                if base == "aggregatingmergetree":
-                    raise ClickHouseError(48, "Table engine AggregatingMergeTree is not supported: aggregate function "
-                                              "states (AggregateFunction columns, -State/-Merge) are not built")
                 if base not in PLAIN_ENGINES:
                     raise ClickHouseError(48, f"Table engine {engine} is not supported (supported: "
                                               f"{', '.join(ENGINE_NAMES)})")
@@ -150,10 +147,11 @@ NOT_NULL_LATER = "ch_not_null_later"
 
 
 def _unsupported_part(t: ChType) -> str | None:
-    """Map or Tuple anywhere in a column's type: the kernel's tables have no column of them; aggregate
-    function states (AggregateFunction, SimpleAggregateFunction) are not built."""
-    if t.name in ("Map", "Tuple", "Nested", "AggregateFunction", "SimpleAggregateFunction"):
+    """Map or Tuple anywhere in a column's type: the kernel's tables have no column of them."""
+    if t.name in ("Map", "Tuple", "Nested"):
         return t.name
+    if t.name in ("AggregateFunction", "SimpleAggregateFunction"):  # states as text, simple ones as values
+        return None
     for arg in t.args:
         inner = getattr(arg, "type", arg)
         if isinstance(inner, ChType):
