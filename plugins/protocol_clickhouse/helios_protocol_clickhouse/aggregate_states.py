@@ -19,8 +19,8 @@ takes):
 
 - ``ch_state_of(d, cond, x...)``: aggregate: the state of the rows where ``cond`` holds (-State, -If);
 - ``ch_state_merge(d, state)``: aggregate: the states merged into one (-MergeState);
-- ``ch_state_merge_final(d, state, typed)``: aggregate: the states merged and finalized (-Merge);
-- ``ch_state_final(d, state, typed)``: one state finalized (finalizeAggregation);
+- ``ch_state_final(d, state, typed)``: one state finalized (finalizeAggregation; -Merge is the
+  finalized -MergeState, so that a group of no rows is finalized knowing its aggregate);
 - ``ch_state_each(d, x...)``: each row's own state (initializeAggregation);
 - ``ch_state_running(d, states, typed)``: each prefix of an array of states merged and finalized.
 """
@@ -205,6 +205,8 @@ class _Aggregate:
         return state  # min, max, any, anyLast
 
     def dump(self, state: Any) -> str:
+        if not self.name:  # no rows came, not even the aggregate's name: the empty state
+            return ""
         if isinstance(state, set):
             state = sorted((list(v) if isinstance(v, tuple) else v for v in state), key=_order)
         return json.dumps({"f": self.name, "p": self.params, "s": state}, separators=(",", ":"))
@@ -229,10 +231,11 @@ def _order(v: Any) -> Any:
 def _interpolated(values: list[Any], level: float) -> float:
     if not values:
         return math.nan
-    index = level * (len(values) - 1)
+    index = max(0.0, min(len(values) - 1.0, level * (len(values) - 1)))
     low = math.floor(index)
     high = min(low + 1, len(values) - 1)
-    return values[low] + (index - low) * (values[high] - values[low])
+    fraction = index - low
+    return values[low] * (1 - fraction) + values[high] * fraction  # as ClickHouse weighs the two
 
 
 # -- Arrow in and out ------------------------------------------------------------------------------
@@ -320,11 +323,6 @@ def _state_merge(groups: Any, args: list[pa.Array], ngroups: int) -> pa.Array:
     return pa.array([aggregate.dump(s) for s in states], pa.string())
 
 
-def _state_merge_final(groups: Any, args: list[pa.Array], ngroups: int) -> pa.Array:
-    aggregate, states = _merged_states(groups, args, ngroups)
-    return _out([aggregate.final(s) for s in states], args[2].type)
-
-
 def _state_final(args: list[pa.Array]) -> pa.Array:
     aggregate = _aggregate_of(_first(args[0]))
     return _out([aggregate.final(aggregate.load(text)) for text in args[1].to_pylist()], args[2].type)
@@ -357,7 +355,6 @@ def _last(types: list[str]) -> str:
 AGGREGATES = [
     SqlAggregate(name="ch_state_of", impl=_state_of, return_type="text"),
     SqlAggregate(name="ch_state_merge", impl=_state_merge, return_type="text"),
-    SqlAggregate(name="ch_state_merge_final", impl=_state_merge_final, return_type=_last),
 ]
 
 FUNCTIONS = [

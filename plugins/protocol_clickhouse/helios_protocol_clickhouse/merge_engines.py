@@ -208,7 +208,27 @@ def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]], settings
                               order_by=_sql(nodes[leading - 2]))
     if engine.merging:
         _check(engine, nodes[leading:], {name: type_name for name, type_name, _ in columns})
+    if engine.name == AGGREGATING:
+        _check_dimensions(engine, columns, settings)
     return engine
+
+
+def _check_dimensions(engine: TableEngine, columns: list[tuple[str, str, bool]], settings: dict[str, str]) -> None:
+    """AggregatingMergeTree: a column outside the keys that is no aggregate measure is refused (36), as
+    ClickHouse refuses it unless ``allow_dimensions_outside_sorting_key = 1``."""
+    allowed = {s.split("=")[0].strip(): s.partition("=")[2].strip() for s in engine.settings.split(",") if "=" in s}
+    value = allowed.get("allow_dimensions_outside_sorting_key", settings.get("allow_dimensions_outside_sorting_key", "0"))
+    if str(value).strip("'").lower() in ("1", "true"):
+        return
+    keys = {c.name for k in [*engine.key_expressions(), *_elements(engine.partition_by), *_elements(engine.primary_key)]
+            for c in k.find_all(exp.Column)}
+    outside = [name for name, type_name, _ in columns if name not in keys and
+               not type_name.startswith(("AggregateFunction(", "SimpleAggregateFunction("))]
+    if outside:
+        raise ClickHouseError(36, f"Column(s) {', '.join(outside)} of the AggregatingMergeTree table are neither part "
+                                  "of the sorting key nor aggregate measures (AggregateFunction or "
+                                  "SimpleAggregateFunction). Add them to the sorting key (ORDER BY), or set "
+                                  "'allow_dimensions_outside_sorting_key = 1' if this is intentional")
 
 
 def _deprecated_leading(engine: TableEngine, nodes: list[exp.Expression]) -> int:

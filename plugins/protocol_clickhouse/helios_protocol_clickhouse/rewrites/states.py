@@ -4,7 +4,8 @@ kernel functions of ``aggregate_states``::
     sumState(x)                    -> ch_state_of('sum', TRUE, x)
     anyIfState(s, c)               -> ch_state_of('any', c, s)
     quantilesState(0.5, 0.9)(x)    -> ch_state_of('quantiles(0.5,0.9)', TRUE, x)
-    sumMerge(st)                   -> ch_state_merge_final('sum', st, CAST(NULL AS bigint))  (st: a state of Int*)
+    sumMerge(st)                   -> ch_state_final('sum', ch_state_merge('sum', st), CAST(NULL AS bigint))
+                                      (st: a state of Int*; a group of no rows is finalized knowing it is sum's)
     uniqMergeState(st)             -> ch_state_merge('uniq', st)
     finalizeAggregation(st)        -> ch_state_final('sum', st, CAST(NULL AS ...))
     initializeAggregation('sumState', x) -> ch_state_each('sum', x)
@@ -21,6 +22,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.errors import ClickHouseError
 from helios_protocol_clickhouse.names import (
     STATE_FUNCTIONS,
@@ -56,6 +58,8 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if ctx.table_columns is not None:
         for select in tree.find_all(exp.Select):
             annotate_sources(select, ctx.table_columns, ctx.database)
+        if isinstance(tree, exp.Insert):
+            _check_inserted_states(tree, ctx)
     plans = [(node, _plan(node)) for node in calls]  # on the statement as written
     for node, plan in reversed(plans):  # the innermost calls first
         replacement = plan(node)
@@ -63,6 +67,26 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             return replacement
         node.replace(replacement)
     return tree
+
+
+def _check_inserted_states(insert: exp.Insert, ctx: RewriteContext) -> None:
+    """INSERT ... SELECT of states into AggregateFunction columns: a state of another type is refused
+    (70), as ClickHouse converts no state to another."""
+    target = insert.this.this if isinstance(insert.this, exp.Schema) else insert.this
+    select = insert.expression
+    if not isinstance(target, exp.Table) or not isinstance(select, exp.Select) or ctx.table_columns is None:
+        return
+    columns = ctx.table_columns(schema_of(target.db or ctx.database), target.name)
+    if not columns:
+        return
+    types = {c.name: c.type for c in columns}
+    names = [c.name for c in insert.this.expressions] if isinstance(insert.this, exp.Schema) else list(types)
+    for name, item in zip(names, select.expressions, strict=False):
+        wanted = read_state_type(types.get(name))
+        given = read_state_type(hint_type(item, select))
+        if wanted is not None and given is not None and given.known and str(given) != str(wanted):
+            raise ClickHouseError(70, f"Conversion from {given} to {wanted} is not supported: while converting "
+                                      f"source column {item.sql(dialect='clickhouse')} to destination column {name}")
 
 
 def _state_read(node: exp.Expression, name: str, argument: exp.Expression) -> StateType:
@@ -145,5 +169,5 @@ def _plan(node: exp.Expression) -> Callable[[exp.Expression], exp.Expression]:
     if combinator.kind == "merge_state":
         return lambda n: _fn("ch_state_merge", _descriptor(state), state_call_arguments(n)[1][0])
     result = _result(state, name)
-    return lambda n: _fn("ch_state_merge_final", _descriptor(state), state_call_arguments(n)[1][0],
-                         _typed_null(result))
+    return lambda n: _fn("ch_state_final", _descriptor(state), _fn("ch_state_merge", _descriptor(state),
+                                                                    state_call_arguments(n)[1][0]), _typed_null(result))
