@@ -594,7 +594,7 @@ def _final_source(table: exp.Table, engine: TableEngine, columns: list[Any], whe
 # -- INSERT ----------------------------------------------------------------------------------------
 
 
-def _merge_into(ch: Any, schema: str, table: str, engine: TableEngine, stage: str) -> str:
+def merge_into(ch: Any, schema: str, table: str, engine: TableEngine, stage: str) -> str:
     """Kernel SQL: INSERT INTO the table the merge of the stage's rows (a block, as ClickHouse's part
     writer merges it)."""
     columns = ch.table_columns(schema, table) or []
@@ -614,13 +614,13 @@ def staged_copy(ch: Any, schema: str, table: str, columns: list[str] | None) -> 
     engine = merging_engine(ch, schema, table)
     if engine is None:
         return None
-    stage = _new_stage(ch, schema, table)
+    stage = new_stage(ch, schema, table)
     listed = f" ({', '.join(_ident(c) for c in columns)})" if columns else ""
-    return f"COPY {_ident(stage)}{listed} FROM STDIN", [_merge_into(ch, schema, table, engine, stage),
+    return f"COPY {_ident(stage)}{listed} FROM STDIN", [merge_into(ch, schema, table, engine, stage),
                                                        f"DROP TABLE {_ident(stage)}"]
 
 
-def _new_stage(ch: Any, schema: str, table: str) -> str:
+def new_stage(ch: Any, schema: str, table: str) -> str:
     """A temporary table of the table's columns and DEFAULTs (the rows an INSERT leaves out take them)."""
     stage = _ident(f"_ch_merge_stage_{uuid.uuid4().hex}")
     ch.session.execute(f"CREATE TEMPORARY TABLE {stage} (LIKE {_ident(schema)}.{_ident(table)})")
@@ -650,11 +650,11 @@ def staged_insert(ch: Any, tree: exp.Insert) -> Any | None:
     engine = merging_engine(ch, schema, target.name)
     if engine is None:
         return None
-    stage = _new_stage(ch, schema, target.name)
+    stage = new_stage(ch, schema, target.name)
     target.replace(exp.Table(this=exp.to_identifier(stage, quoted=True)))
     try:
         result = ch.execute_tree(tree)
-        ch.session.execute(_merge_into(ch, schema, target.name, engine, stage))
+        ch.session.execute(merge_into(ch, schema, target.name, engine, stage))
     finally:
         ch.session.execute(f"DROP TABLE IF EXISTS {_ident(stage)}")
     return result
