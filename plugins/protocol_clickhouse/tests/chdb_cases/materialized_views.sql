@@ -6,6 +6,7 @@ DROP TABLE IF EXISTS mv_agg;
 DROP TABLE IF EXISTS mv_dst;
 DROP TABLE IF EXISTS mv_to;
 DROP TABLE IF EXISTS mv_plain;
+DROP TABLE IF EXISTS mv_none;
 CREATE TABLE mv_src (k UInt32, v UInt64, u String) ENGINE = MergeTree ORDER BY k;
 CREATE MATERIALIZED VIEW mv_agg ENGINE = AggregatingMergeTree ORDER BY k
     AS SELECT k, sumState(v) AS s, uniqState(u) AS u, avgState(v) AS a FROM mv_src GROUP BY k;
