@@ -358,7 +358,7 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
     """The ClickHouse type ``node`` certainly has, or None."""
     if isinstance(node, exp.Alias):
         return hint_type(node.this, select)
-    if isinstance(node, exp.CombinedAggFunc | exp.CombinedParameterizedAgg) or \
+    if isinstance(node, exp.CombinedAggFunc | exp.CombinedParameterizedAgg) and Combinator.of(str(node.this)) or \
             isinstance(node, exp.Anonymous) and str(node.this).lower() in STATE_FUNCTIONS:
         return state_call_type(node, select)
     if isinstance(node, exp.Column) and not isinstance(node.this, exp.Literal):
