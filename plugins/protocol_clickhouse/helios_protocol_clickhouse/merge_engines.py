@@ -19,6 +19,7 @@ partitions, as ClickHouse's does by default):
   keeps the ``1`` rows only).
 - VersionedCollapsingMergeTree(sign, version): per key and version, each row cancels the row
   before it of the other sign that is still standing.
+- AggregatingMergeTree: see the end of this text.
 
 Here the rows are where ClickHouse's would be after the same merges: an INSERT's block is merged
 before it is written (ClickHouse's part writer merges a block for these engines), through a
@@ -32,7 +33,12 @@ not built here: they are refused with 48.
 
 Every CREATE TABLE over ClickHouse records its engine as declared (``Memory``, ``MergeTree ...``),
 which system.tables (engine, engine_full, partition/sorting/primary key) and SHOW CREATE TABLE
-show. AggregatingMergeTree and AggregateFunction columns are not built (refused with 48).
+show.
+
+- AggregatingMergeTree: one row per key, its AggregateFunction columns' states merged
+  (``aggregate_states``), its SimpleAggregateFunction(f, T) columns combined by f, its other columns
+  the first row's; a column outside the keys that is neither is refused (36) unless
+  ``allow_dimensions_outside_sorting_key = 1``, as ClickHouse does.
 """
 
 from __future__ import annotations

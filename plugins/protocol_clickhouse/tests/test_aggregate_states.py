@@ -49,7 +49,8 @@ def test_materialized_view_fed_by_native_blocks(native: Client, server: HeliosSe
 def test_raw_state_is_refused_with_a_clear_error(native: Client) -> None:
     native.execute("CREATE TABLE sums (k UInt8, s AggregateFunction(sum, UInt64)) ENGINE = MergeTree ORDER BY k")
     native.execute("INSERT INTO sums SELECT 1, sumState(number) FROM numbers(5)")
-    for query in ("SELECT s FROM sums", "SELECT * FROM sums", "SELECT sumState(number) FROM numbers(3)"):
+    for query in ("SELECT s FROM sums", "SELECT * FROM sums", "SELECT sumState(number) FROM numbers(3)",
+                  "SELECT hex(toString(countState())) FROM numbers(3)"):
         with pytest.raises(ServerException) as refused:
             native.execute(query)
         assert refused.value.code == 48

@@ -8,8 +8,10 @@ NOT NULL with the type's default value (0, '', 1970-01-01, []) when it names non
 ClickHouse fills omitted columns. Engines: MergeTree, Memory, Log, TinyLog, StripeLog
 (ORDER BY, PRIMARY KEY, PARTITION BY, SAMPLE BY and SETTINGS change how ClickHouse
 stores rows, not what a query returns) and the merging engines Replacing/Summing/Collapsing/
-VersionedCollapsingMergeTree (``merge_engines``: their merges do change the rows). AggregatingMergeTree,
-TTL and the others are refused with 48 NOT_IMPLEMENTED. CREATE/DROP DATABASE are schemas.
+VersionedCollapsingMergeTree and AggregatingMergeTree (``merge_engines``: their merges do change the
+rows); AggregateFunction columns hold states as text (``aggregate_states``), SimpleAggregateFunction(f, T)
+columns are T. TTL and the other engines are refused with 48 NOT_IMPLEMENTED. CREATE/DROP DATABASE are
+schemas.
 """
 
 from __future__ import annotations

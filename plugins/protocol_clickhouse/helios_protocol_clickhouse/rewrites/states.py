@@ -60,6 +60,8 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             annotate_sources(select, ctx.table_columns, ctx.database)
         if isinstance(tree, exp.Insert):
             _check_inserted_states(tree, ctx)
+    for node in calls:
+        _check_consumer(node)
     plans = [(node, _plan(node)) for node in calls]  # on the statement as written
     for node, plan in reversed(plans):  # the innermost calls first
         replacement = plan(node)
@@ -67,6 +69,32 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             return replacement
         node.replace(replacement)
     return tree
+
+
+# functions that take a state as a state (or only look at its type)
+_CONSUMERS = ("finalizeaggregation", "runningaccumulate", "totypename", "typeof", "ignore")
+
+
+def _check_consumer(node: exp.Expression) -> None:
+    """A state made by a call (-State, -MergeState) read as a value by another function (``toString``,
+    ``hex``, arithmetic) would be its text of our own, not ClickHouse's bytes: refused (48)."""
+    if not isinstance(node, exp.CombinedAggFunc | exp.CombinedParameterizedAgg):
+        return
+    combinator = Combinator.of(str(node.this))
+    if combinator is None or combinator.kind == "merge":
+        return
+    parent = node.parent
+    while isinstance(parent, exp.Alias | exp.Paren):
+        parent = parent.parent
+    if not isinstance(parent, exp.Func | exp.Binary | exp.Unary | exp.Cast):
+        return
+    name = str(parent.this) if isinstance(parent, exp.Anonymous | exp.AnonymousAggFunc | exp.ParameterizedAgg) else \
+        parent.key
+    if name.lower() in _CONSUMERS or Combinator.of(name) is not None and Combinator.of(name).kind != "state":
+        return
+    raise ClickHouseError(48, f"{node.sql(dialect='clickhouse')} read as a value by {name}: the binary serialization "
+                              "of an aggregate function state is not supported (finalize it with finalizeAggregation "
+                              "or an -Merge aggregate)")
 
 
 def _check_inserted_states(insert: exp.Insert, ctx: RewriteContext) -> None:

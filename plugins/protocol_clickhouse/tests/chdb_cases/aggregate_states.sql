@@ -40,6 +40,7 @@ SELECT k, finalizeAggregation(s), runningAccumulate(s)
 FROM (SELECT intDiv(number, 5) AS k, sumState(number) AS s FROM numbers(20) GROUP BY k ORDER BY k)
 SETTINGS allow_deprecated_error_prone_window_functions = 1;
 SELECT sumMerge(u) FROM (SELECT uniqState(number) AS u FROM numbers(3));
+SELECT toTypeName(sumState(number)), ignore(countState()) FROM numbers(3);
 
 -- AggregateFunction columns in a MergeTree: states written with INSERT ... SELECT, read with -Merge
 DROP TABLE IF EXISTS st_plain;
