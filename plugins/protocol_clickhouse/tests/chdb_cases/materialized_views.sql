@@ -39,6 +39,18 @@ CREATE MATERIALIZED VIEW mv_none AS SELECT k, u FROM mv_src;
 INSERT INTO mv_src VALUES (8, 1, 'z'), (9, 1, 'w');
 SELECT * FROM mv_none ORDER BY k;
 CREATE MATERIALIZED VIEW mv_missing TO no_such_table AS SELECT k FROM mv_src;
+-- a view TO an AggregatingMergeTree table: states read through the view and the table
+DROP TABLE IF EXISTS mv_states;
+DROP TABLE IF EXISTS mv_to_states;
+CREATE TABLE mv_states (k UInt32, s AggregateFunction(sum, UInt64), m SimpleAggregateFunction(max, UInt64))
+ENGINE = AggregatingMergeTree ORDER BY k;
+CREATE MATERIALIZED VIEW mv_to_states TO mv_states AS SELECT k, sumState(v) AS s, max(v) AS m FROM mv_src GROUP BY k;
+INSERT INTO mv_src VALUES (1, 10, 'a'), (2, 20, 'b'), (1, 30, 'c');
+INSERT INTO mv_src VALUES (1, 1, 'a');
+SELECT k, sumMerge(s), max(m) FROM mv_to_states GROUP BY k ORDER BY k;
+SELECT k, finalizeAggregation(s), m FROM mv_states FINAL ORDER BY k;
+DROP TABLE mv_to_states;
+DROP TABLE mv_states;
 DROP TABLE mv_agg;
 DROP TABLE mv_plain;
 DROP TABLE mv_none;
