@@ -224,6 +224,8 @@ def _write(ch: Any, schema: str, table: str, stage: str, depth: int = 0) -> list
     engine = merge_engines.merging_engine(ch, schema, table)
     if engine is not None:
         out = [merge_engines.merge_into(ch, schema, table, engine, stage)]
+    elif _discards(ch, schema, table):
+        out = []
     else:
         listed = ", ".join(_ident(c.name) for c in ch.table_columns(schema, table) or [])
         out = [f"INSERT INTO {_ident(schema)}.{_ident(table)} ({listed}) SELECT {listed} FROM {_ident(stage)}"]
@@ -259,10 +261,17 @@ def _feed(ch: Any, view: View, stage: str, depth: int) -> list[str]:
             f"DROP TABLE {_ident(target_stage)}"]
 
 
+def _discards(ch: Any, schema: str, table: str) -> bool:
+    """The Null engine: its INSERTs keep no rows (they feed its views)."""
+    engine = merge_engines.table_engine(ch.session, schema, table)
+    return engine is not None and engine.name == "Null"
+
+
 def staged_copy(ch: Any, schema: str, table: str, columns: list[str] | None) -> tuple[str, list[str]] | None:
-    """COPY into a table with materialized views or a merging engine (None: neither): the rows go to a
-    temporary table of its shape; the statements to run after write them and feed the views."""
-    if not views_of(ch.session, schema, table):
+    """COPY into a table with materialized views, a merging engine or the Null engine (None: none of
+    these): the rows go to a temporary table of its shape; the statements to run after write them and
+    feed the views."""
+    if not views_of(ch.session, schema, table) and not _discards(ch, schema, table):
         return merge_engines.staged_copy(ch, schema, table, columns)
     stage = merge_engines.new_stage(ch, schema, table)
     listed = f" ({', '.join(_ident(c) for c in columns)})" if columns else ""
@@ -270,12 +279,13 @@ def staged_copy(ch: Any, schema: str, table: str, columns: list[str] | None) -> 
 
 
 def staged_insert(ch: Any, tree: exp.Insert) -> Any | None:
-    """INSERT ... SELECT into a table with materialized views or a merging engine (None: neither)."""
+    """INSERT ... SELECT into a table with materialized views, a merging engine or the Null engine (None:
+    none of these)."""
     target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
     if not isinstance(target, exp.Table) or not isinstance(target.this, exp.Identifier):
         return None
     schema = schema_of(target.db or ch.database)
-    if not views_of(ch.session, schema, target.name):
+    if not views_of(ch.session, schema, target.name) and not _discards(ch, schema, target.name):
         return merge_engines.staged_insert(ch, tree)
     stage = merge_engines.new_stage(ch, schema, target.name)
     table = target.name

@@ -112,6 +112,8 @@ class TableEngine:
         return self.name.endswith("MergeTree")
 
     def clause(self) -> str:
+        if self.name == "Null":  # a keyword: ClickHouse quotes it
+            return "`Null`"
         return self.name + (f"({', '.join(self.arguments)})" if self.arguments else "")
 
     def key_expressions(self) -> list[exp.Expression]:
@@ -189,7 +191,8 @@ def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]], settings
                 parts["arguments"] = tuple(_sql(a) for a in engine.expressions)
                 parts["nodes"] = list(engine.expressions)
             else:
-                parts["name"] = engine.name if isinstance(engine, exp.Identifier) else _sql(engine)
+                parts["name"] = engine.name if isinstance(engine, exp.Identifier) else \
+                    "Null" if isinstance(engine, exp.Null) else _sql(engine)
         elif isinstance(prop, exp.PartitionedByProperty):
             parts["partition_by"] = _sql(prop.this)
         elif isinstance(prop, exp.PrimaryKey):
@@ -212,6 +215,8 @@ def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]], settings
                                       "`allow_deprecated_syntax_for_merge_tree` setting")
         engine = attrs.evolve(engine, leading=leading, partition_by=f"toYYYYMM({_sql(nodes[0])})",
                               order_by=_sql(nodes[leading - 2]))
+    if engine.name == "Null" and (engine.order_by or engine.partition_by or engine.primary_key):
+        raise ClickHouseError(36, "Engine Null doesn't support PARTITION_BY, PRIMARY_KEY, ORDER_BY or SAMPLE_BY clauses")
     if engine.merging:
         _check(engine, nodes[leading:], {name: type_name for name, type_name, _ in columns})
     if engine.name == AGGREGATING:

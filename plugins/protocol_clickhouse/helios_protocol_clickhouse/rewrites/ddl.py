@@ -10,7 +10,7 @@ ClickHouse fills omitted columns. Engines: MergeTree, Memory, Log, TinyLog, Stri
 stores rows, not what a query returns) and the merging engines Replacing/Summing/Collapsing/
 VersionedCollapsingMergeTree and AggregatingMergeTree (``merge_engines``: their merges do change the
 rows); AggregateFunction columns hold states as text (``aggregate_states``), SimpleAggregateFunction(f, T)
-columns are T. TTL and the other engines are refused with 48 NOT_IMPLEMENTED. CREATE/DROP DATABASE are
+columns are T; the Null engine keeps no rows (its INSERTs feed materialized views). TTL and the other engines are refused with 48 NOT_IMPLEMENTED. CREATE/DROP DATABASE are
 schemas.
 """
 
@@ -26,7 +26,7 @@ from helios_protocol_clickhouse.rewrites.context import RewriteContext
 from helios_protocol_clickhouse.types import ChType, parse_type, sql_type
 
 # the table engines CREATE TABLE takes (as ClickHouse spells them): they decide storage, not answers
-ENGINE_NAMES = ("MergeTree", "Memory", "Log", "TinyLog", "StripeLog", "ReplicatedMergeTree", *MERGING_ENGINES)
+ENGINE_NAMES = ("MergeTree", "Memory", "Log", "TinyLog", "StripeLog", "ReplicatedMergeTree", "Null", *MERGING_ENGINES)
 PLAIN_ENGINES = {name.lower() for name in ENGINE_NAMES}
 
 _ZERO = {"smallint": "0", "integer": "0", "bigint": "0", "real": "0", "double precision": "0",
@@ -72,7 +72,8 @@ def _create_table(create: exp.Create) -> exp.Expression:
     if properties is not None:
         for prop in properties.expressions:
             if isinstance(prop, exp.EngineProperty):
-                engine = prop.this.name if isinstance(prop.this, exp.Identifier) else prop.this.sql()
+                engine = prop.this.name if isinstance(prop.this, exp.Identifier) else \
+                    "Null" if isinstance(prop.this, exp.Null) else prop.this.sql()
                 base = engine.split("(")[0].strip().lower()
                 if isinstance(prop.this, exp.Anonymous):
                     base = str(prop.this.this).lower()

@@ -56,3 +56,22 @@ DROP TABLE mv_plain;
 DROP TABLE mv_none;
 DROP TABLE mv_dst;
 DROP TABLE mv_src;
+
+-- the Null engine keeps no rows; its INSERTs feed its views
+DROP TABLE IF EXISTS mv_null;
+DROP TABLE IF EXISTS mv_from_null;
+CREATE TABLE mv_null (k UInt32, v UInt64) ENGINE = Null;
+CREATE TABLE mv_null_sorted (k UInt32) ENGINE = Null ORDER BY k;
+CREATE MATERIALIZED VIEW mv_from_null ENGINE = AggregatingMergeTree ORDER BY k
+    AS SELECT k, sumState(v) AS s, countState() AS c FROM mv_null GROUP BY k;
+INSERT INTO mv_null VALUES (1, 5), (2, 6), (1, 7);
+INSERT INTO mv_null SELECT number % 2, number FROM numbers(6);
+SELECT count() FROM mv_null;
+SELECT * FROM mv_null;
+SELECT k, sumMerge(s), countMerge(c) FROM mv_from_null GROUP BY k ORDER BY k;
+SELECT engine, engine_full FROM system.tables WHERE name = 'mv_null';
+SHOW CREATE TABLE mv_null;
+OPTIMIZE TABLE mv_null;
+SELECT * FROM mv_null FINAL;
+DROP TABLE mv_from_null;
+DROP TABLE mv_null;
