@@ -84,7 +84,8 @@ def _check_consumer(node: exp.Expression) -> None:
     if combinator is None or combinator.kind == "merge":
         return
     parent = node.parent
-    while isinstance(parent, exp.Alias | exp.Paren):
+    while isinstance(parent, exp.Alias | exp.Paren) or isinstance(parent, exp.Anonymous) and \
+            str(parent.this) == "ch_type_hint":  # a result's type said (statements), not a function of it
         parent = parent.parent
     if not isinstance(parent, exp.Func | exp.Binary | exp.Unary | exp.Cast):
         return
