@@ -137,7 +137,8 @@ class _Aggregate:
             key = _plain(values[1]) if len(values) > 1 else None
             if key is None:
                 return state
-            if state is None or (key < state[1] if n == "argMin" else key > state[1]):
+            # ties: argMin keeps the first value of the least key, argMax the last of the greatest, as ClickHouse's
+            if state is None or (key < state[1] if n == "argMin" else key >= state[1]):
                 return [v, key]
             return state
         raise ClickHouseError(48, f"States of aggregate function {n} are not supported")
@@ -170,7 +171,7 @@ class _Aggregate:
         if n == "argMin":
             return b if b[1] < a[1] else a
         if n == "argMax":
-            return b if b[1] > a[1] else a
+            return b if b[1] >= a[1] else a
         raise ClickHouseError(48, f"States of aggregate function {n} are not supported")
 
     def final(self, state: Any) -> Any:

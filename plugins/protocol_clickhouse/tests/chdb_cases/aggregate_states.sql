@@ -40,6 +40,18 @@ SELECT k, finalizeAggregation(s), runningAccumulate(s)
 FROM (SELECT intDiv(number, 5) AS k, sumState(number) AS s FROM numbers(20) GROUP BY k ORDER BY k)
 SETTINGS allow_deprecated_error_prone_window_functions = 1;
 SELECT sumMerge(u) FROM (SELECT uniqState(number) AS u FROM numbers(3));
+SELECT uniqMerge(u), uniqExactMerge(e) FROM (SELECT uniqState(number % 3, number % 2) AS u,
+       uniqExactState(number % 4, toString(number % 2)) AS e FROM numbers(20));
+SELECT groupArrayMerge(2)(g) FROM (SELECT groupArrayState(2)(number) AS g FROM numbers(5));
+SELECT maxMerge(m), minMerge(n) FROM (SELECT maxState(toString(number)) AS m, minState(toFloat64(number) / 3) AS n
+       FROM numbers(12));
+SELECT medianMerge(m), quantileMerge(0.25)(q), quantileTimingMerge(t) FROM (SELECT medianState(number) AS m,
+       quantileState(0.25)(number) AS q, quantileTimingState(number) AS t FROM numbers(100));
+SELECT sumMerge(s), avgMerge(a), countMerge(c), sumMerge(n) FROM (SELECT sumState(toFloat64(number) * 1.5) AS s,
+       avgState(toInt32(number) - 10) AS a, countState(nullIf(number, 2)) AS c, sumState(nullIf(number, 2)) AS n
+       FROM numbers(5));
+SELECT argMaxMerge(a), argMinMerge(b) FROM (SELECT argMaxState(toString(number), number % 4) AS a,
+       argMinState(toString(number), number % 4) AS b FROM numbers(10));
 SELECT toTypeName(sumState(number)), ignore(countState()) FROM numbers(3);
 
 -- AggregateFunction columns in a MergeTree: states written with INSERT ... SELECT, read with -Merge
