@@ -172,6 +172,17 @@ def forget_statement(schema: str, name: str) -> str:
     return column_types.forget_rows(TABLE, schema, name)
 
 
+def rename_statements(schema: str, name: str, new_schema: str, new_name: str) -> list[str]:
+    """RENAME TABLE of a view: its record follows it (and its table, when it is its own target). A view's
+    source and TO table are bound by name, as ClickHouse binds them: renamed, the source feeds the view no
+    more and an INSERT into it is 60 for want of the target."""
+    own = (f"target_schema = {_q(new_schema)}, target_table = {_q(new_name)}, "
+           f"schema_name = {_q(new_schema)}, table_name = {_q(new_name)}")
+    return [(f"UPDATE {TABLE} SET {own} WHERE schema_name = {_q(schema)} AND table_name = {_q(name)} AND "
+            f"target_schema = {_q(schema)} AND target_table = {_q(name)}"),
+            column_types.rename_rows(TABLE, schema, name, new_schema, new_name)]
+
+
 # -- lookups ---------------------------------------------------------------------------------------
 
 _cache: dict[tuple, Any] = {}

@@ -1102,6 +1102,8 @@ def _rename_tables(ch: ClickHouseSession, pairs: str) -> ChResult:
             statements.append(merge_engines.rename_statement(old_schema, old, new_schema, new))
         if column_kinds.exists(ch.session):
             statements.append(column_kinds.rename_statement(old_schema, old, new_schema, new))
+        if materialized_views.recorded(ch.session):  # a view, or a view's source or target, renamed
+            statements.extend(materialized_views.rename_statements(old_schema, old, new_schema, new))
     if statements:
         _in_transaction(ch, statements)
     return ChResult(kind="RENAME")

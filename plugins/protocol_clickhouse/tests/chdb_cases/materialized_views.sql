@@ -7,6 +7,9 @@ DROP TABLE IF EXISTS mv_dst;
 DROP TABLE IF EXISTS mv_to;
 DROP TABLE IF EXISTS mv_plain;
 DROP TABLE IF EXISTS mv_none;
+DROP TABLE IF EXISTS mv_src_renamed;
+DROP TABLE IF EXISTS mv_states_renamed;
+DROP TABLE IF EXISTS mv_agg_renamed;
 CREATE TABLE mv_src (k UInt32, v UInt64, u String) ENGINE = MergeTree ORDER BY k;
 CREATE MATERIALIZED VIEW mv_agg ENGINE = AggregatingMergeTree ORDER BY k
     AS SELECT k, sumState(v) AS s, uniqState(u) AS u, avgState(v) AS a FROM mv_src GROUP BY k;
@@ -49,6 +52,20 @@ INSERT INTO mv_src VALUES (1, 10, 'a'), (2, 20, 'b'), (1, 30, 'c');
 INSERT INTO mv_src VALUES (1, 1, 'a');
 SELECT k, sumMerge(s), max(m) FROM mv_to_states GROUP BY k ORDER BY k;
 SELECT k, finalizeAggregation(s), m FROM mv_states FINAL ORDER BY k;
+-- views are bound to their source and TO table by name: renamed, the source feeds them no more, and a
+-- view whose target is gone makes the source's INSERTs fail; a view renamed keeps its table
+RENAME TABLE mv_src TO mv_src_renamed;
+INSERT INTO mv_src_renamed VALUES (2, 100, 'r');
+SELECT k, finalizeAggregation(s), m FROM mv_states FINAL ORDER BY k;
+RENAME TABLE mv_src_renamed TO mv_src;
+RENAME TABLE mv_agg TO mv_agg_renamed;
+RENAME TABLE mv_states TO mv_states_renamed;
+INSERT INTO mv_src VALUES (2, 100, 'r');
+RENAME TABLE mv_states_renamed TO mv_states;
+INSERT INTO mv_src VALUES (2, 1000, 'r');
+SELECT k, finalizeAggregation(s), m FROM mv_states FINAL ORDER BY k;
+SELECT k, sumMerge(s) FROM mv_agg_renamed GROUP BY k ORDER BY k;
+RENAME TABLE mv_agg_renamed TO mv_agg;
 DROP TABLE mv_to_states;
 DROP TABLE mv_states;
 DROP TABLE mv_agg;
