@@ -146,18 +146,22 @@ def declarations_exist(session: Any) -> bool:
 
 def table_columns(session: Any, schema: str, table: str) -> list[TableColumn] | None:
     """The columns of ``schema.table`` with their ClickHouse types, in order; None when there is
-    no such table (a view, whose columns take the types of its query, is not one)."""
+    no such table (a view, whose columns take the types of its query, is not one, unless its columns
+    were declared: a materialized view TO a table)."""
     def compute() -> list[TableColumn] | None:
         declared = declarations_exist(session)
         join = (f" LEFT JOIN {TABLE} ct ON ct.schema_name = n.nspname AND ct.table_name = c.relname "
                 "AND ct.column_name = a.attname") if declared else ""
+        # a materialized view TO a table: the view over it, its columns declared as the table's (a view's
+        # columns are never NOT NULL: its declarations hold as they are)
+        views = " OR c.relkind = 'v' AND ct.type IS NOT NULL" if declared else ""
         rows = session.execute(
-            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull OR c.relkind = 'v', "
             f"{'ct.type' if declared else 'NULL'} FROM pg_catalog.pg_attribute a "
             "JOIN pg_catalog.pg_class c ON a.attrelid = c.oid "
             f"JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid{join} "
             f"WHERE n.nspname = {_q(schema)} AND c.relname = {_q(table)} AND a.attnum > 0 "
-            "AND NOT a.attisdropped AND c.relkind IN ('r', 'p') ORDER BY a.attnum")[-1].rows()
+            f"AND NOT a.attisdropped AND (c.relkind IN ('r', 'p'){views}) ORDER BY a.attnum")[-1].rows()
         if not rows:
             return None
         return [TableColumn(name=name, type=column_type(ch, sql_name, bool(not_null)), sql_type=sql_name)

@@ -19,6 +19,7 @@ partitions, as ClickHouse's does by default):
   keeps the ``1`` rows only).
 - VersionedCollapsingMergeTree(sign, version): per key and version, each row cancels the row
   before it of the other sign that is still standing.
+- AggregatingMergeTree: see the end of this text.
 
 Here the rows are where ClickHouse's would be after the same merges: an INSERT's block is merged
 before it is written (ClickHouse's part writer merges a block for these engines), through a
@@ -32,7 +33,12 @@ not built here: they are refused with 48.
 
 Every CREATE TABLE over ClickHouse records its engine as declared (``Memory``, ``MergeTree ...``),
 which system.tables (engine, engine_full, partition/sorting/primary key) and SHOW CREATE TABLE
-show. AggregatingMergeTree and AggregateFunction columns are not built (refused with 48).
+show.
+
+- AggregatingMergeTree: one row per key, its AggregateFunction columns' states merged
+  (``aggregate_states``), its SimpleAggregateFunction(f, T) columns combined by f, its other columns
+  the first row's; a column outside the keys that is neither is refused (36) unless
+  ``allow_dimensions_outside_sorting_key = 1``, as ClickHouse does.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from sqlglot import exp
 from helios_protocol_clickhouse import column_types
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.errors import ClickHouseError
+from helios_protocol_clickhouse.state_types import read_simple_type, read_state_type
 
 # the name sqlglot registers ``dialect.HeliosClickHouse`` under (this module cannot import the
 # dialect: the dialect imports the rewrites, which read FINAL through this module)
@@ -58,9 +65,10 @@ _DIALECT = "heliosclickhouse"
 
 REPLACING, SUMMING, COLLAPSING, VERSIONED = ("ReplacingMergeTree", "SummingMergeTree", "CollapsingMergeTree",
                                              "VersionedCollapsingMergeTree")
-MERGING_ENGINES = (REPLACING, SUMMING, COLLAPSING, VERSIONED)
+AGGREGATING = "AggregatingMergeTree"
+MERGING_ENGINES = (REPLACING, SUMMING, COLLAPSING, VERSIONED, AGGREGATING)
 _ARGUMENTS = {REPLACING: (0, 2, "[is_deleted column],\n[version]"), SUMMING: (0, 1, "[columns to sum]"),
-              COLLAPSING: (1, 1, "sign column"), VERSIONED: (2, 2, "sign column,\nversion")}
+              COLLAPSING: (1, 1, "sign column"), VERSIONED: (2, 2, "sign column,\nversion"), AGGREGATING: (0, 0, "")}
 
 TABLE = f'"{column_types.SCHEMA}".table_engines'
 _CREATE_TABLE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (schema_name text NOT NULL, table_name text NOT NULL, "
@@ -104,6 +112,8 @@ class TableEngine:
         return self.name.endswith("MergeTree")
 
     def clause(self) -> str:
+        if self.name == "Null":  # a keyword: ClickHouse quotes it
+            return "`Null`"
         return self.name + (f"({', '.join(self.arguments)})" if self.arguments else "")
 
     def key_expressions(self) -> list[exp.Expression]:
@@ -181,7 +191,8 @@ def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]], settings
                 parts["arguments"] = tuple(_sql(a) for a in engine.expressions)
                 parts["nodes"] = list(engine.expressions)
             else:
-                parts["name"] = engine.name if isinstance(engine, exp.Identifier) else _sql(engine)
+                parts["name"] = engine.name if isinstance(engine, exp.Identifier) else \
+                    "Null" if isinstance(engine, exp.Null) else _sql(engine)
         elif isinstance(prop, exp.PartitionedByProperty):
             parts["partition_by"] = _sql(prop.this)
         elif isinstance(prop, exp.PrimaryKey):
@@ -204,9 +215,31 @@ def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]], settings
                                       "`allow_deprecated_syntax_for_merge_tree` setting")
         engine = attrs.evolve(engine, leading=leading, partition_by=f"toYYYYMM({_sql(nodes[0])})",
                               order_by=_sql(nodes[leading - 2]))
+    if engine.name == "Null" and (engine.order_by or engine.partition_by or engine.primary_key):
+        raise ClickHouseError(36, "Engine Null doesn't support PARTITION_BY, PRIMARY_KEY, ORDER_BY or SAMPLE_BY clauses")
     if engine.merging:
         _check(engine, nodes[leading:], {name: type_name for name, type_name, _ in columns})
+    if engine.name == AGGREGATING:
+        _check_dimensions(engine, columns, settings)
     return engine
+
+
+def _check_dimensions(engine: TableEngine, columns: list[tuple[str, str, bool]], settings: dict[str, str]) -> None:
+    """AggregatingMergeTree: a column outside the keys that is no aggregate measure is refused (36), as
+    ClickHouse refuses it unless ``allow_dimensions_outside_sorting_key = 1``."""
+    allowed = {s.split("=")[0].strip(): s.partition("=")[2].strip() for s in engine.settings.split(",") if "=" in s}
+    value = allowed.get("allow_dimensions_outside_sorting_key", settings.get("allow_dimensions_outside_sorting_key", "0"))
+    if str(value).strip("'").lower() in ("1", "true"):
+        return
+    keys = {c.name for k in [*engine.key_expressions(), *_elements(engine.partition_by), *_elements(engine.primary_key)]
+            for c in k.find_all(exp.Column)}
+    outside = [name for name, type_name, _ in columns if name not in keys and
+               not type_name.startswith(("AggregateFunction(", "SimpleAggregateFunction("))]
+    if outside:
+        raise ClickHouseError(36, f"Column(s) {', '.join(outside)} of the AggregatingMergeTree table are neither part "
+                                  "of the sorting key nor aggregate measures (AggregateFunction or "
+                                  "SimpleAggregateFunction). Add them to the sorting key (ORDER BY), or set "
+                                  "'allow_dimensions_outside_sorting_key = 1' if this is intentional")
 
 
 def _deprecated_leading(engine: TableEngine, nodes: list[exp.Expression]) -> int:
@@ -226,6 +259,9 @@ def _check(engine: TableEngine, nodes: list[exp.Expression], types: dict[str, st
         high = min(high, 1) if engine.name == REPLACING else high
     if not low <= len(nodes) <= high:
         wanted = f"{low} to {high}" if low != high else str(low)
+        if engine.name == AGGREGATING:
+            raise ClickHouseError(42, f"With extended storage definition syntax storage {engine.name} requires "
+                                      "no parameters")
         raise ClickHouseError(42, f"With extended storage definition syntax storage {engine.name} requires "
                                   f"{wanted} parameters: \n{names}")
     key_columns = {c.name for k in engine.key_expressions() for c in k.find_all(exp.Column)}
@@ -233,6 +269,8 @@ def _check(engine: TableEngine, nodes: list[exp.Expression], types: dict[str, st
         if (types.get(column) or "").startswith("Nullable("):
             raise ClickHouseError(44, "Sorting key contains nullable columns, but merge tree setting "
                                       "`allow_nullable_key` is disabled")
+    if engine.name == AGGREGATING:
+        return
     if engine.name == SUMMING:
         listed = nodes[0].expressions if nodes and isinstance(nodes[0], exp.Tuple) else nodes
         for node in listed:
@@ -461,6 +499,8 @@ def merged_select(engine: TableEngine, columns: list[Any], source: str, *, final
                 f"{', '.join([*groups, '_ch_run'])} ORDER BY {_POS} DESC) AS {_RANK} FROM {running} "
                 f"WHERE {sign} * _ch_total > 0 AND _ch_run * {sign} BETWEEN 1 AND abs(_ch_total) OR {sign} NOT IN "
                 f"(1, -1)) AS _ch_merge_ranked WHERE {_RANK} = 1 OR {sign} NOT IN (1, -1)")
+    elif engine.name == AGGREGATING:
+        text = _aggregating(columns, rows, groups)
     else:  # MergeTree: its merges keep every row
         text = f"SELECT {listed}, {_POS} FROM {rows}"
     if deduplicate is not None:
@@ -471,6 +511,28 @@ def merged_select(engine: TableEngine, columns: list[Any], source: str, *, final
     select = sqlglot.parse_one(f"SELECT {listed} FROM ({text}) AS _ch_merged ORDER BY {order}", read=_DIALECT)
     assert isinstance(select, exp.Select)
     return select
+
+
+def _aggregating(columns: list[Any], rows: str, groups: list[str]) -> str:
+    """AggregatingMergeTree: a key's rows become one, its AggregateFunction columns' states merged,
+    its SimpleAggregateFunction columns combined by their function, the others the first row's."""
+    items = []
+    for i, column in enumerate(columns):
+        name = _bq(column.name)
+        state = read_state_type(column.type)
+        simple = read_simple_type(column.type)
+        if state is not None:  # the kernel's -MergeState (aggregate_states): the stage's columns have no declared types
+            call = f"ch_state_merge({_q(state.descriptor())}, {name})"
+        elif simple is not None:
+            call = f"{simple[0]}({name})"
+        else:
+            call = f"argMin({name}, {_POS})"
+        items.append(f"{call} AS _ch_agg_{i}")
+    renamed = ", ".join(f"_ch_agg_{i} AS {_bq(c.name)}" for i, c in enumerate(columns))
+    group_by = f" GROUP BY {', '.join(groups)}" if groups else ""
+    return (f"SELECT {renamed}, _ch_agg_pos AS {_POS} FROM (SELECT {', '.join(items)}, min({_POS}) AS _ch_agg_pos "
+            f"FROM (SELECT * FROM {rows} ORDER BY {_POS}) AS _ch_merge_ordered{group_by} HAVING count() > 0) "
+            "AS _ch_merge_grouped")
 
 
 # -- FINAL -----------------------------------------------------------------------------------------
@@ -543,7 +605,7 @@ def _final_source(table: exp.Table, engine: TableEngine, columns: list[Any], whe
 # -- INSERT ----------------------------------------------------------------------------------------
 
 
-def _merge_into(ch: Any, schema: str, table: str, engine: TableEngine, stage: str) -> str:
+def merge_into(ch: Any, schema: str, table: str, engine: TableEngine, stage: str) -> str:
     """Kernel SQL: INSERT INTO the table the merge of the stage's rows (a block, as ClickHouse's part
     writer merges it)."""
     columns = ch.table_columns(schema, table) or []
@@ -563,13 +625,13 @@ def staged_copy(ch: Any, schema: str, table: str, columns: list[str] | None) -> 
     engine = merging_engine(ch, schema, table)
     if engine is None:
         return None
-    stage = _new_stage(ch, schema, table)
+    stage = new_stage(ch, schema, table)
     listed = f" ({', '.join(_ident(c) for c in columns)})" if columns else ""
-    return f"COPY {_ident(stage)}{listed} FROM STDIN", [_merge_into(ch, schema, table, engine, stage),
+    return f"COPY {_ident(stage)}{listed} FROM STDIN", [merge_into(ch, schema, table, engine, stage),
                                                        f"DROP TABLE {_ident(stage)}"]
 
 
-def _new_stage(ch: Any, schema: str, table: str) -> str:
+def new_stage(ch: Any, schema: str, table: str) -> str:
     """A temporary table of the table's columns and DEFAULTs (the rows an INSERT leaves out take them)."""
     stage = _ident(f"_ch_merge_stage_{uuid.uuid4().hex}")
     ch.session.execute(f"CREATE TEMPORARY TABLE {stage} (LIKE {_ident(schema)}.{_ident(table)})")
@@ -599,11 +661,11 @@ def staged_insert(ch: Any, tree: exp.Insert) -> Any | None:
     engine = merging_engine(ch, schema, target.name)
     if engine is None:
         return None
-    stage = _new_stage(ch, schema, target.name)
+    stage = new_stage(ch, schema, target.name)
     target.replace(exp.Table(this=exp.to_identifier(stage, quoted=True)))
     try:
         result = ch.execute_tree(tree)
-        ch.session.execute(_merge_into(ch, schema, target.name, engine, stage))
+        ch.session.execute(merge_into(ch, schema, target.name, engine, stage))
     finally:
         ch.session.execute(f"DROP TABLE IF EXISTS {_ident(stage)}")
     return result

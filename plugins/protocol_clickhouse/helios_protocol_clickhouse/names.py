@@ -16,6 +16,7 @@ from typing import Any
 from sqlglot import exp
 
 from helios_protocol_clickhouse.formats.values import quote_string
+from helios_protocol_clickhouse.state_types import Combinator, StateType, aggregate_of, read_state_type
 from helios_protocol_clickhouse.types import canonical_type, parse_type
 
 _BINARY = {
@@ -357,6 +358,9 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
     """The ClickHouse type ``node`` certainly has, or None."""
     if isinstance(node, exp.Alias):
         return hint_type(node.this, select)
+    if isinstance(node, exp.CombinedAggFunc | exp.CombinedParameterizedAgg) and Combinator.of(str(node.this)) or \
+            isinstance(node, exp.Anonymous) and str(node.this).lower() in STATE_FUNCTIONS:
+        return state_call_type(node, select)
     if isinstance(node, exp.Column) and not isinstance(node.this, exp.Literal):
         columns = _source_columns(select)
         found = columns.get(f"{node.table}.{node.name}") if node.table else columns.get(node.name)
@@ -616,3 +620,54 @@ def _common_int(kinds: set[str | None]) -> str | None:
     if len(kinds) == 1:
         return next(iter(kinds))
     return None
+
+
+# the functions over aggregate states that are no aggregates themselves
+STATE_FUNCTIONS = ("finalizeaggregation", "runningaccumulate", "initializeaggregation")
+
+
+def state_call_arguments(node: exp.Expression) -> tuple[list[exp.Expression], list[exp.Expression]]:
+    """(parameters, arguments) of an aggregate call: ``quantilesState(0.5, 0.9)(x)`` -> ([0.5, 0.9], [x])."""
+    if isinstance(node, exp.CombinedParameterizedAgg | exp.ParameterizedAgg):
+        return list(node.expressions), list(node.args.get("params") or [])
+    return [], list(node.expressions)
+
+
+def state_of_call(name: str, params: list[exp.Expression], args: list[exp.Expression],
+                  select: exp.Select | None) -> StateType | None:
+    """The state an aggregate call ``name(params)(args)`` makes as its -State (``name`` without the
+    -State), None for an aggregate whose states are not built."""
+    found = aggregate_of(name)
+    if found is None:
+        return None
+    written = tuple(p.sql(dialect="clickhouse") for p in params)
+    return StateType(found[0], written, found[1], tuple(hint_type(a, select) for a in args))
+
+
+def state_call_type(node: exp.Expression, select: exp.Select | None) -> str | None:
+    """The type of a call that makes or reads aggregate states (-State, -Merge, -MergeState,
+    finalizeAggregation, runningAccumulate, initializeAggregation), None when not known."""
+    name = str(node.this)
+    params, args = state_call_arguments(node)
+    if name.lower() in ("finalizeaggregation", "runningaccumulate"):
+        state = read_state_type(hint_type(args[0], select)) if args else None
+        return state.result_type() if state is not None else None
+    if name.lower() == "initializeaggregation":
+        if not args or not isinstance(args[0], exp.Literal) or not args[0].is_string:
+            return None
+        function = args[0].this
+        combinator = Combinator.of(function)
+        made = state_of_call(combinator.function if combinator else function, [], args[1:], select)
+        if made is None or not made.known:
+            return None
+        return str(made) if combinator is not None and combinator.kind == "state" else made.result_type()
+    combinator = Combinator.of(name)
+    if combinator is None:
+        return None
+    if combinator.kind == "state":
+        made = state_of_call(combinator.function, params, args, select)
+        return str(made) if made is not None else None  # ``?`` for an argument type not known
+    state = read_state_type(hint_type(args[0], select)) if args else None
+    if state is None:
+        return None
+    return str(state) if combinator.kind == "merge_state" else state.result_type()

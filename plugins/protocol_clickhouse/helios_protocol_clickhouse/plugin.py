@@ -14,7 +14,13 @@ from helios_core.hookspecs import (
     SqlFunction,
     hookimpl,
 )
-from helios_protocol_clickhouse import aggregates, array_functions, timing_quantiles, url_functions
+from helios_protocol_clickhouse import (
+    aggregate_states,
+    aggregates,
+    array_functions,
+    timing_quantiles,
+    url_functions,
+)
 from helios_protocol_clickhouse.config import HTTP_PORT, NATIVE_PORT, ClickHouseConfig
 from helios_protocol_clickhouse.dialect import CLICKHOUSE
 from helios_protocol_clickhouse.http.server import serve_http
@@ -56,9 +62,10 @@ def helios_sql_dialects() -> list[SqlDialect]:
 
 @hookimpl
 def helios_sql_functions() -> list[SqlFunction]:
-    return [*FUNCTIONS, *array_functions.FUNCTIONS, *timing_quantiles.FUNCTIONS, *url_functions.FUNCTIONS]
+    return [*FUNCTIONS, *array_functions.FUNCTIONS, *timing_quantiles.FUNCTIONS, *url_functions.FUNCTIONS,
+            *aggregate_states.FUNCTIONS]
 
 
 @hookimpl
 def helios_sql_aggregates() -> list[SqlAggregate]:
-    return list(aggregates.AGGREGATES)
+    return [*aggregates.AGGREGATES, *aggregate_states.AGGREGATES]

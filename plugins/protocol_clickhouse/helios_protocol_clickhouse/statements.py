@@ -27,6 +27,7 @@ from helios_protocol_clickhouse import (
     expression_defaults,
     formats,
     limits,
+    materialized_views,
     merge_engines,
 )
 from helios_protocol_clickhouse.catalog import schema_of
@@ -74,6 +75,10 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
         return [describe(ch, tree.this)]
     if isinstance(tree, exp.Command):
         raise ClickHouseError(48, f"{tree.this} {str(tree.expression or '')[:60]} is not supported".strip())
+    if materialized_views.is_materialized(tree):
+        created = materialized_views.create(ch, tree, lambda table: _create_table(ch, table),
+                                            lambda select: _probe_types(ch, select))
+        return [created or ChResult(kind="CREATE")]
     if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "TABLE":
         typed = _typed_create_as(ch, tree)
         if typed is not None:
@@ -93,7 +98,7 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
         if literal is not None:
             table, columns, rows = literal
             return [insert_rows(ch, table, columns, rows)]
-        result = merge_engines.staged_insert(ch, tree) or ch.execute_tree(tree)
+        result = materialized_views.staged_insert(ch, tree) or ch.execute_tree(tree)
         result.written_rows = result.row_count
         return [result]
     return [ch.execute_tree(tree)]
@@ -138,6 +143,13 @@ def _in_transaction(ch: ClickHouseSession, statements: list[str]) -> Any:
             session.execute("ROLLBACK")
         raise
     return results[0]
+
+
+def _probe_types(ch: ClickHouseSession, select: exp.Query) -> list[tuple[str, str]]:
+    """(name, ClickHouse type) of the columns of a query, run over no rows."""
+    probe = exp.select("*").from_(exp.Subquery(this=select, alias=exp.TableAlias(
+        this=exp.to_identifier("_probe")))).limit(0)
+    return [(c.name, c.type) for c in _query(ch, probe).columns]
 
 
 def _typed_create_as(ch: ClickHouseSession, tree: exp.Create) -> exp.Create | None:
@@ -305,6 +317,10 @@ def _drop_table(ch: ClickHouseSession, tree: exp.Drop) -> ChResult:
         kind = _relation_kind(ch, *target)
         if kind in ("v", "m"):  # ClickHouse's DROP TABLE drops views too
             tree.set("kind", "VIEW" if kind == "v" else "MATERIALIZED VIEW")
+            if materialized_views.recorded(ch.session):  # a materialized view TO a table: its record and types
+                result = _in_transaction(ch, [ch.translate(tree), materialized_views.forget_statement(*target),
+                                              column_types.forget_statement(*target)])
+                return ChResult(kind=result.kind)
             return ch.execute_sql(ch.translate(tree))
     tree.set("cascade", True)  # ClickHouse drops a table that views read (they fail when next read)
     sql = ch.translate(tree)
@@ -317,7 +333,8 @@ def _drop_table(ch: ClickHouseSession, tree: exp.Drop) -> ChResult:
     functions = expression_defaults.drop_statements(ch.session, *target)  # its DEFAULTs' trigger functions
     engines = [merge_engines.forget_statement(*target)] if merge_engines.recorded(ch.session) else []
     kinds = [column_kinds.forget_statement(*target)] if column_kinds.exists(ch.session) else []
-    result = _in_transaction(ch, [sql, column_types.forget_statement(*target), *functions, *engines, *kinds])
+    views = [materialized_views.forget_statement(*target)] if materialized_views.recorded(ch.session) else []
+    result = _in_transaction(ch, [sql, column_types.forget_statement(*target), *functions, *engines, *kinds, *views])
     return ChResult(kind=result.kind)
 
 
@@ -478,6 +495,11 @@ def _run_query(ch: ClickHouseSession, tree: exp.Query, admitted: exp.Expression 
                 annotate_sources(part, ch.table_columns, ch.database)
             others = union_types(parts[1:])
             hints = [union_types_of(h, o) for h, o in zip(hints, others, strict=True)]
+    for hint in hints:  # states are kept as text of our own: ClickHouse's bytes of them are not made
+        if hint and hint.startswith("AggregateFunction("):
+            raise ClickHouseError(48, f"Reading a value of type {hint} (the binary serialization of an aggregate "
+                                      "function state) is not supported: finalize it with finalizeAggregation or "
+                                      "an -Merge aggregate")
     outer_join = any(str(j.args.get("side") or "").upper() in ("LEFT", "RIGHT", "FULL")
                      for j in tree.find_all(exp.Join)) or has_grouping_sets(tree)
     totals_mode = {**ch.settings, **query_settings}.get("totals_mode", "after_having_exclusive")
@@ -1080,6 +1102,8 @@ def _rename_tables(ch: ClickHouseSession, pairs: str) -> ChResult:
             statements.append(merge_engines.rename_statement(old_schema, old, new_schema, new))
         if column_kinds.exists(ch.session):
             statements.append(column_kinds.rename_statement(old_schema, old, new_schema, new))
+        if materialized_views.recorded(ch.session):  # a view, or a view's source or target, renamed
+            statements.extend(materialized_views.rename_statements(old_schema, old, new_schema, new))
     if statements:
         _in_transaction(ch, statements)
     return ChResult(kind="RENAME")
@@ -1323,8 +1347,8 @@ def _copy_target(ch: ClickHouseSession, table: str, columns: str | None) -> tupl
     statement, after = f"COPY {target}{col_list} FROM STDIN", []
     if expression_defaults.has_expression_defaults(ch.session, schema, name):
         statement, after = expression_defaults.staged_copy(ch.session, schema, name, cols)
-    staged = merge_engines.staged_copy(ch, schema, name, cols)
-    if staged is not None:  # a merging engine's table: the block merged before it is written
+    staged = materialized_views.staged_copy(ch, schema, name, cols)
+    if staged is not None:  # a merging engine's table (the block merged before it is written), views fed
         statement, after = staged
     copy = ch.session.execute(statement)[-1].copy
     if copy is None:

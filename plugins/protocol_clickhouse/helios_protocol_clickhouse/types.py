@@ -84,7 +84,7 @@ class ChType:
         return t.name == "Nullable"
 
 
-_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<str>'(?:[^'\\]|\\.)*')|(?P<num>-?\d+)|(?P<p>[(),=]))")
+_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<str>'(?:[^'\\]|\\.)*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<p>[(),=]))")
 
 
 def parse_type(text: str) -> ChType:
@@ -152,7 +152,7 @@ _CANONICAL = {k.lower(): k for k in (
     "UInt128", "UInt256", "Float32", "Float64", "String", "FixedString", "UUID", "Date", "Date32",
     "DateTime", "DateTime64", "Decimal", "Decimal32", "Decimal64", "Decimal128", "Decimal256", "Nullable",
     "Array", "Tuple", "Map", "LowCardinality", "Enum8", "Enum16", "IPv4", "IPv6", "JSON", "Nothing",
-    "Object", "Nested", "Enum")}
+    "Object", "Nested", "Enum", "AggregateFunction", "SimpleAggregateFunction")}
 _ALIASES = {"boolean": "Bool", "tinyint": "Int8", "smallint": "Int16", "int": "Int32", "integer": "Int32",
             "bigint": "Int64", "float": "Float32", "real": "Float32", "double": "Float64",
             "text": "String", "varchar": "String", "char": "String", "blob": "String", "bytea": "String",
@@ -209,6 +209,10 @@ def sql_type(ch: str | ChType) -> str:
     t = parse_type(ch) if isinstance(ch, str) else ch
     t = t.inner
     name = t.name
+    if name == "AggregateFunction":  # a state, kept as its text (aggregate_states)
+        return "text"
+    if name == "SimpleAggregateFunction" and t.args:  # the value itself
+        return sql_type(t.args[-1])
     if name == "Array":
         return f"{sql_type(t.args[0])}[]"
     if name == "Tuple":

@@ -21,7 +21,7 @@ import anyio
 import anyio.abc
 import pyarrow as pa
 
-from helios_protocol_clickhouse import expression_defaults, merge_engines
+from helios_protocol_clickhouse import expression_defaults, materialized_views
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
 from helios_protocol_clickhouse.execute import ClickHouseSession
@@ -554,9 +554,9 @@ class NativeConnection:
             if expression_defaults.has_expression_defaults(self.session, schema, parts[-1]):
                 listed = [_unquote(c.strip()) for c in columns.split(",")] if columns and columns.strip() else None
                 sql, after = expression_defaults.staged_copy(self.session, schema, parts[-1], listed)
-            staged = merge_engines.staged_copy(self.ch, schema, parts[-1], [_unquote(c.strip()) for c in columns.split(
+            staged = materialized_views.staged_copy(self.ch, schema, parts[-1], [_unquote(c.strip()) for c in columns.split(
                 ",")] if columns and columns.strip() else None)
-            if staged is not None:  # a merging engine's table: the block merged before it is written
+            if staged is not None:  # a merging engine's table (the block merged before it is written), views fed
                 sql, after = staged
             results = self.session.execute(sql)
         except Exception as e:

@@ -21,6 +21,7 @@ from helios_protocol_clickhouse.rewrites import (
     nested,
     scalar_subqueries,
     sources,
+    states,
     system_tables,
     tuple_access,
     with_aliases,
@@ -33,6 +34,7 @@ def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Ex
     tree = tuple_access.rewrite(tree)
     tree = scalar_subqueries.rewrite(tree)
     tree = ddl.rewrite(tree, ctx)
+    tree = states.rewrite(tree, ctx)  # aggregate function states, typed on the statement as written
     tree = merge_engines.read_final(tree, ctx)  # FROM t FINAL of a merging engine's table: its merge
     tree = system_tables.rewrite(tree, ctx)
     tree = nested.rewrite(tree, ctx)

@@ -8,8 +8,10 @@ NOT NULL with the type's default value (0, '', 1970-01-01, []) when it names non
 ClickHouse fills omitted columns. Engines: MergeTree, Memory, Log, TinyLog, StripeLog
 (ORDER BY, PRIMARY KEY, PARTITION BY, SAMPLE BY and SETTINGS change how ClickHouse
 stores rows, not what a query returns) and the merging engines Replacing/Summing/Collapsing/
-VersionedCollapsingMergeTree (``merge_engines``: their merges do change the rows). AggregatingMergeTree,
-TTL and the others are refused with 48 NOT_IMPLEMENTED. CREATE/DROP DATABASE are schemas.
+VersionedCollapsingMergeTree and AggregatingMergeTree (``merge_engines``: their merges do change the
+rows); AggregateFunction columns hold states as text (``aggregate_states``), SimpleAggregateFunction(f, T)
+columns are T; the Null engine keeps no rows (its INSERTs feed materialized views). TTL and the other engines are refused with 48 NOT_IMPLEMENTED. CREATE/DROP DATABASE are
+schemas.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from helios_protocol_clickhouse.rewrites.context import RewriteContext
 from helios_protocol_clickhouse.types import ChType, parse_type, sql_type
 
 # the table engines CREATE TABLE takes (as ClickHouse spells them): they decide storage, not answers
-ENGINE_NAMES = ("MergeTree", "Memory", "Log", "TinyLog", "StripeLog", "ReplicatedMergeTree", *MERGING_ENGINES)
+ENGINE_NAMES = ("MergeTree", "Memory", "Log", "TinyLog", "StripeLog", "ReplicatedMergeTree", "Null", *MERGING_ENGINES)
 PLAIN_ENGINES = {name.lower() for name in ENGINE_NAMES}
 
 _ZERO = {"smallint": "0", "integer": "0", "bigint": "0", "real": "0", "double precision": "0",
@@ -70,13 +72,11 @@ def _create_table(create: exp.Create) -> exp.Expression:
     if properties is not None:
         for prop in properties.expressions:
             if isinstance(prop, exp.EngineProperty):
-                engine = prop.this.name if isinstance(prop.this, exp.Identifier) else prop.this.sql()
+                engine = prop.this.name if isinstance(prop.this, exp.Identifier) else \
+                    "Null" if isinstance(prop.this, exp.Null) else prop.this.sql()
                 base = engine.split("(")[0].strip().lower()
                 if isinstance(prop.this, exp.Anonymous):
                     base = str(prop.this.this).lower()
-                if base == "aggregatingmergetree":
-                    raise ClickHouseError(48, "Table engine AggregatingMergeTree is not supported: aggregate function "
-                                              "states (AggregateFunction columns, -State/-Merge) are not built")
                 if base not in PLAIN_ENGINES:
                     raise ClickHouseError(48, f"Table engine {engine} is not supported (supported: "
                                               f"{', '.join(ENGINE_NAMES)})")
@@ -150,10 +150,11 @@ NOT_NULL_LATER = "ch_not_null_later"
 
 
 def _unsupported_part(t: ChType) -> str | None:
-    """Map or Tuple anywhere in a column's type: the kernel's tables have no column of them; aggregate
-    function states (AggregateFunction, SimpleAggregateFunction) are not built."""
-    if t.name in ("Map", "Tuple", "Nested", "AggregateFunction", "SimpleAggregateFunction"):
+    """Map or Tuple anywhere in a column's type: the kernel's tables have no column of them."""
+    if t.name in ("Map", "Tuple", "Nested"):
         return t.name
+    if t.name in ("AggregateFunction", "SimpleAggregateFunction"):  # states as text, simple ones as values
+        return None
     for arg in t.args:
         inner = getattr(arg, "type", arg)
         if isinstance(inner, ChType):
