@@ -8,6 +8,7 @@ handler takes the error, as in PostgreSQL.
 
 from __future__ import annotations
 
+import decimal
 import functools
 from typing import Any
 
@@ -24,6 +25,7 @@ from helios_core.sql import embedded_sql
 from helios_core.sql import functions as F
 from helios_core.sql import types as T
 from helios_core.sql.context import table_sql_columns
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.routines import notices
 from helios_core.sql.routines import statements as routine_statements
 from helios_core.sql.routines.definition import resolve_type
@@ -131,6 +133,8 @@ def text_of(value: Any, t: T.SqlType) -> str:
         return "<NULL>"
     if t is None:
         return str(value)
+    if isinstance(value, decimal.Decimal) and t.name == "numeric" and t.element is None:
+        return NW.text_of(value)  # at the value's own scale (1.50), as PostgreSQL's numeric_out
     try:
         arr = pa.array([value], type=t.arrow_type)
         return str(F.to_text(arr, t).to_pylist()[0])

@@ -7,6 +7,7 @@ return NULL (no rows) for a NULL argument without running.
 
 from __future__ import annotations
 
+import decimal
 from typing import Any
 
 import pyarrow as pa
@@ -14,6 +15,7 @@ import pyarrow as pa
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql import session_identity
 from helios_core.sql import types as T
+from helios_core.sql.functions import decimals as D
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.routines import sql_language
@@ -146,9 +148,22 @@ def convert_rows(rows: list[tuple], have: list[T.SqlType], want: list[T.SqlType]
     return list(zip(*out_cols, strict=True))
 
 
+def values_array(values: list[Any], t: T.SqlType) -> pa.Array:
+    """A routine's results as an array of its declared type. An unconstrained numeric keeps the
+    scale the values came with (a function returning x * 2 over 1.50 gives 3.00, as in
+    PostgreSQL), where the column type's storage scale would print the fewest digits."""
+    if t.name == "numeric" and t.typmod == -1 and t.element is None and \
+            all(v is None or isinstance(v, (decimal.Decimal, int)) for v in values):
+        return D.py_to_decimal_array(values)
+    return pa.array(values, type=t.arrow_type)
+
+
 def convert_values(values: list[Any], have: T.SqlType, want: T.SqlType) -> list[Any]:
     if have == want or want.name == "unknown":
         return values
+    if want.name == "numeric" and want.typmod == -1 and want.element is None and have.name == "numeric" \
+            and have.element is None:
+        return values  # any numeric is an unconstrained one as it is: each Decimal keeps its scale
     try:
         arr = pa.array(values, type=have.arrow_type)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):

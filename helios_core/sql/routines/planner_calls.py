@@ -212,7 +212,7 @@ def _per_row(routine: Routine, args: list[Compiled], ret: T.SqlType) -> Any:
         vecs = [a.evaluate(batch, ctx) for a in args]
         if all(v.scalar for v in vecs):
             value = invoke.call(ctx.session, routine, [v.value() for v in vecs])
-            return Vec(pa.array([value], type=ret.arrow_type), ret, True)
+            return Vec(invoke.values_array([value], ret), ret, True)
         n = batch.num_rows
         columns = [v.broadcast(n).array.to_pylist() if v.scalar else v.array.to_pylist() for v in vecs]
         memo: dict[tuple, Any] = {}
@@ -222,7 +222,7 @@ def _per_row(routine: Routine, args: list[Compiled], ret: T.SqlType) -> Any:
             if routine.volatility == "v" or key not in memo:
                 memo[key] = invoke.call(ctx.session, routine, list(row))
             out.append(memo[key])
-        return Vec(pa.array(out, type=ret.arrow_type), ret)
+        return Vec(invoke.values_array(out, ret), ret)
 
     return fn
 
@@ -277,7 +277,7 @@ def table_function(builder: Any, candidates: list[Routine], args: list[Compiled]
             rows = [(result,)]
         else:
             rows = result or []
-        return [pa.array([r[j] for r in rows], type=t.arrow_type) for j, t in enumerate(types)]
+        return [invoke.values_array([r[j] for r in rows], t) for j, t in enumerate(types)]
 
     if ordinality:
         oname = col_aliases[len(out)] if len(col_aliases) > len(out) else "ordinality"
