@@ -127,7 +127,12 @@ class ClickHouseSession:
             guard.give_back(failed=failure is not None)  # a failure's frames are gone by now
         raise failure
 
-    def _run(self, sql: str, data: bytes | None, params: dict[str, str]) -> list[ChResult]:
+    def run_statement(self, sql: str) -> list[ChResult]:
+        """One more statement run inside the one being run (an ALTER's actions, each in turn), by the
+        path of the statements sqlglot parses."""
+        return self._run(sql, None, {}, specials=False)
+
+    def _run(self, sql: str, data: bytes | None, params: dict[str, str], specials: bool = True) -> list[ChResult]:
         if params:
             sql = substitute_parameters(sql, params)
         m = _INSERT_FORMAT.match(sql)
@@ -146,7 +151,7 @@ class ClickHouseSession:
         sql = dotted_column_names(sql)
         if _INSERT_VALUES.match(sql):
             sql = comma_separated_rows(sql)
-        special = statements.try_special(self, sql)
+        special = statements.try_special(self, sql) if specials else None
         if special is not None:
             return special
         try:

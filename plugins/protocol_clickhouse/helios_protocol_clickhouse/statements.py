@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from helios_core.types import parse_text
 from helios_protocol_clickhouse import (
+    alter_columns,
     column_kinds,
     column_types,
     expression_defaults,
@@ -1014,6 +1015,9 @@ def try_special(ch: ClickHouseSession, sql: str) -> list[ChResult] | None:
             raise ClickHouseError(62, f"Syntax error: {str(exc).splitlines()[0]}") from None
         ch.execute_tree(tree)
         return [ChResult(kind="ALTER")]
+    altered = alter_columns.try_alter_columns(ch, sql, _in_transaction)
+    if altered is not None:
+        return altered
     m = _RENAME.match(sql)
     if m:
         return [_rename_tables(ch, m.group("pairs"))]

@@ -42,6 +42,9 @@ def _zero(sql: str) -> str | None:
     return _ZERO.get(sql)
 
 
+zero_default = _zero  # the kernel's DEFAULT of a non-Nullable column of a SQL type (None: none)
+
+
 def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if isinstance(tree, exp.Create):
         kind = str(tree.args.get("kind") or "").upper()
