@@ -89,6 +89,12 @@ class TableEngine:
     # the deprecated syntax ENGINE = SummingMergeTree(d, k, 8192[, ...]): its leading arguments (date
     # column, [sampling,] primary key, index granularity) say what the clauses say in the other
     leading: int = 0
+    sample_by: str = ""  # SAMPLE BY (the deprecated syntax's sampling argument): what SAMPLE reads
+
+    @property
+    def sampling_key(self) -> str:
+        """The expression SAMPLE reads ('' : the table has none)."""
+        return self.sample_by or (self.arguments[1] if self.leading == 4 else "")
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -190,6 +196,8 @@ def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]], settings
         elif isinstance(prop, exp.Order):
             keys = [_sql(o.this) for o in prop.expressions]
             parts["order_by"] = keys[0] if len(keys) == 1 else f"({', '.join(keys)})"
+        elif isinstance(prop, exp.SampleProperty):
+            parts["sample_by"] = _sql(prop.this)
         elif isinstance(prop, exp.SettingsProperty):
             parts["settings"] = ", ".join(_sql(s) for s in prop.expressions)
     if "name" not in parts:
