@@ -29,6 +29,7 @@ from helios_protocol_clickhouse import (
     formats,
     limits,
     merge_engines,
+    part_order,
 )
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
@@ -94,6 +95,7 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
         if literal is not None:
             table, columns, rows = literal
             return [insert_rows(ch, table, columns, rows)]
+        part_order.sort_insert_select(ch, tree)
         result = merge_engines.staged_insert(ch, tree) or ch.execute_tree(tree)
         result.written_rows = result.row_count
         return [result]
@@ -1365,7 +1367,8 @@ def insert_rows(ch: ClickHouseSession, table: str, columns: str | None, rows: li
     """INSERT ... VALUES of literals, loaded through the session's COPY (typed by the table)."""
     _enum_labels_for_numbers(ch, table, columns, rows)
     copy, after = _copy_target(ch, table, columns)
-    return _load(ch, copy, _nulls_as_default(ch, table, copy, _to_batch(rows, copy)), after)
+    return _load(ch, copy, _in_key_order(ch, table, _nulls_as_default(ch, table, copy, _to_batch(rows, copy))),
+                 after)
 
 
 def insert_formatted(ch: ClickHouseSession, table: str, columns: str | None, fmt: str,
@@ -1374,7 +1377,15 @@ def insert_formatted(ch: ClickHouseSession, table: str, columns: str | None, fmt
     copy, after = _copy_target(ch, table, columns)
     ch_columns = [(c.name, _ch(c.type_name)) for c in copy.column_types]
     decoded = formats.parse(fmt, payload, ch_columns, ch.settings)
-    return _load(ch, copy, _nulls_as_default(ch, table, copy, _to_batch(decoded, copy)), after)
+    return _load(ch, copy, _in_key_order(ch, table, _nulls_as_default(ch, table, copy, _to_batch(decoded, copy))),
+                 after)
+
+
+def _in_key_order(ch: ClickHouseSession, table: str, batch: pa.RecordBatch) -> pa.RecordBatch:
+    """An INSERT's rows sorted by a MergeTree table's key, as its part holds them (``part_order``)."""
+    parts = [_unquote(p) for p in table.split(".")]
+    schema = ch.schema_of_table(parts[0] if len(parts) == 2 else None, parts[-1])
+    return part_order.sort_batch(ch, schema, parts[-1], batch)
 
 
 def _load(ch: ClickHouseSession, copy: Any, batch: pa.RecordBatch, after: list[str]) -> ChResult:
