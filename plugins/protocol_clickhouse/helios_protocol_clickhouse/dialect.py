@@ -29,7 +29,8 @@ _PLAIN_CALLS = {"ARRAYMIN", "ARRAYMAX", "ARRAYSUM", "ARRAYSLICE", "ARRAYCONCAT",
 
 # aggregates taking parameters that sqlglot's ClickHouse dialect does not know by name
 _MORE_AGGREGATES = {"quantileExactWeightedInterpolated", "quantilesExactWeightedInterpolated",
-                    "quantilesExactWeighted", "quantilesInterpolatedWeighted", "groupArraySorted"}
+                    "quantilesExactWeighted", "quantilesInterpolatedWeighted", "groupArraySorted",
+                    "sequenceMatchEvents"}
 
 
 class HeliosClickHouse(ClickHouse):

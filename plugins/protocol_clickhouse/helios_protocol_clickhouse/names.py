@@ -194,7 +194,7 @@ _CONVERSIONS = {
     "domain": "String", "domainwithoutwww": "String", "topleveldomain": "String",
     "firstsignificantsubdomain": "String", "cuttofirstsignificantsubdomain": "String",
     "cuttofirstsignificantsubdomainwithwww": "String", "urlhierarchy": "Array(String)",
-    "urlpathhierarchy": "Array(String)", "urlhash": "UInt64",
+    "urlpathhierarchy": "Array(String)", "urlhash": "UInt64", "sequencematch": "UInt8", "sequencecount": "UInt64",
     "intdiv": None, "length": "UInt64", "empty": "UInt8", "notempty": "UInt8", "has": "UInt8",
     "today": "Date", "yesterday": "Date", "now": "DateTime", "version": "String", "timezone": "String",
     "totypename": "String", "currentdatabase": "String", "uniqexact": "UInt64", "uniq": "UInt64",

@@ -14,7 +14,13 @@ from helios_core.hookspecs import (
     SqlFunction,
     hookimpl,
 )
-from helios_protocol_clickhouse import aggregates, array_functions, timing_quantiles, url_functions
+from helios_protocol_clickhouse import (
+    aggregates,
+    array_functions,
+    sequence_match,
+    timing_quantiles,
+    url_functions,
+)
 from helios_protocol_clickhouse.config import HTTP_PORT, NATIVE_PORT, ClickHouseConfig
 from helios_protocol_clickhouse.dialect import CLICKHOUSE
 from helios_protocol_clickhouse.http.server import serve_http
@@ -56,7 +62,8 @@ def helios_sql_dialects() -> list[SqlDialect]:
 
 @hookimpl
 def helios_sql_functions() -> list[SqlFunction]:
-    return [*FUNCTIONS, *array_functions.FUNCTIONS, *timing_quantiles.FUNCTIONS, *url_functions.FUNCTIONS]
+    return [*FUNCTIONS, *array_functions.FUNCTIONS, *timing_quantiles.FUNCTIONS, *url_functions.FUNCTIONS,
+            *sequence_match.FUNCTIONS]
 
 
 @hookimpl

@@ -742,7 +742,8 @@ PARAMETERIZED_NAMES = ("groupArray", "groupUniqArray", "quantile", "quantiles", 
                        "uniqCombined64", "uniqUpTo", "quantileExactWeighted", "quantilesExactWeighted",
                        "quantileInterpolatedWeighted", "quantilesInterpolatedWeighted",
                        "quantileExactWeightedInterpolated", "quantilesExactWeightedInterpolated",
-                       "quantileDeterministic", "quantilesDeterministic", "groupArraySorted")
+                       "quantileDeterministic", "quantilesDeterministic", "groupArraySorted", "sequenceMatch",
+                       "sequenceCount", "sequenceMatchEvents")
 _PARAMETERIZED = {name.lower() for name in PARAMETERIZED_NAMES}
 
 
@@ -814,10 +815,29 @@ def _parameterized(name: str, params: list[exp.Expression], args: list[exp.Expre
     if name == "uniqupto":  # uniqUpTo(N)(x, ...): the number of different values when at most N, else N + 1
         limit = exp.Add(this=params[0].copy(), expression=exp.Literal.number(1)) if params else exp.Literal.number(2)
         return exp.Least(this=_count_distinct(args), expressions=[limit])
+    if name in ("sequencematch", "sequencecount", "sequencematchevents"):
+        return _sequence(name, params, args)
     if name == "topk":
         k = params[0] if params else exp.Literal.number(10)
         return _pg("ch_top_k(array_agg({x}), {k})", k=k, x=x)
     raise ClickHouseError(46, f"Unknown aggregate function {name}")
+
+
+def _sequence(name: str, params: list[exp.Expression], args: list[exp.Expression]) -> exp.Expression:
+    """sequenceMatch/Count/MatchEvents(pattern)(time, c1, ...): the group's times and, per row, a mask of the
+    conditions it holds, to sequence_match."""
+    if len(params) != 1 or not (isinstance(params[0], exp.Literal) and params[0].is_string):
+        raise ClickHouseError(42, f"Aggregate function {name} requires exactly one parameter: a pattern string")
+    if len(args) < 3:
+        raise ClickHouseError(35, f"Aggregate function {name} requires at least 3 arguments: a time and 2 conditions")
+    if len(args) > 33:
+        raise ClickHouseError(34, f"Aggregate function {name} takes at most 32 conditions")
+    mask = " + ".join(f"CASE WHEN {{c{i}}} THEN {1 << i} ELSE 0 END" for i in range(len(args) - 1))
+    masks = _pg(f"array_agg(CAST({mask} AS bigint))", **{f"c{i}": condition(c) for i, c in enumerate(args[1:])})
+    times = _pg("array_agg({t})", t=args[0])
+    kind = {"sequencematch": "match", "sequencecount": "count"}.get(name, "events")
+    function = "ch_sequence_events" if kind == "events" else "ch_sequence"
+    return _fn(function, _lit(kind), params[0].copy(), exp.Literal.number(len(args) - 1), times, masks)
 
 
 def _call(node: exp.Expression) -> tuple[str, list[exp.Expression]] | None:
@@ -1005,6 +1025,20 @@ def _in_without_list(node: exp.In) -> None:
         node.set("query", exp.Subquery(this=exp.select("*").from_(table)))
     else:
         node.set("expressions", [field])
+
+
+def _empty_array(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Array) and not node.expressions
+
+
+def _empty_array_comparisons(tree: exp.Expression) -> None:
+    """``[] = arr`` (``!=``): whether arr is empty, whatever arr's element type (``[]`` alone has none)."""
+    for node in list(tree.find_all(exp.EQ, exp.NEQ)):
+        if _empty_array(node.this) == _empty_array(node.expression):
+            continue
+        other = node.expression if _empty_array(node.this) else node.this
+        node.replace((exp.EQ if isinstance(node, exp.EQ) else exp.NEQ)(
+            this=exp.Length(this=other), expression=exp.Literal.number(0)))
 
 
 def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
@@ -1300,6 +1334,7 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     _typed_hash_calls(tree)
     lambda_arrays.mark(tree)
     _arrays_grouped(tree)
+    _empty_array_comparisons(tree)
 
     def post(node: exp.Expression) -> exp.Expression:
         for key, value in list(node.args.items()):
