@@ -35,7 +35,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from helios_core.errors import HeliosError
 from helios_core.types import python_values
-from helios_protocol_clickhouse import catalog, column_types, merge_engines, names, statements
+from helios_protocol_clickhouse import catalog, column_types, join_engine, merge_engines, names, statements
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
@@ -149,6 +149,7 @@ class ClickHouseSession:
             raise ClickHouseError(62, "Empty query")
         sql = hex_float_literals(sql)
         sql = dotted_column_names(sql)
+        sql = join_engine.quoted_arguments(sql)
         if _INSERT_VALUES.match(sql):
             sql = comma_separated_rows(sql)
         special = statements.try_special(self, sql) if specials else None

@@ -27,6 +27,7 @@ from helios_protocol_clickhouse import (
     column_types,
     expression_defaults,
     formats,
+    join_engine,
     limits,
     merge_engines,
     part_order,
@@ -95,6 +96,9 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
         if literal is not None:
             table, columns, rows = literal
             return [insert_rows(ch, table, columns, rows)]
+        rows = join_engine.as_rows(ch, tree)
+        if rows is not None:  # into an ANY Join table: a block of rows, their keys sifted
+            return [_insert_block(ch, tree, rows)]
         part_order.sort_insert_select(ch, tree)
         result = merge_engines.staged_insert(ch, tree) or ch.execute_tree(tree)
         result.written_rows = result.row_count
@@ -181,6 +185,7 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
     comments = column_comments(*target, tree.this.expressions) if target is not None and \
         isinstance(tree.this, exp.Schema) else []
     engine = merge_engines.engine_of(tree, declared, ch.settings)
+    join_engine.check_create(tree, [name for name, _, _ in declared])
     if engine is not None and engine.merging and defaults:
         raise ClickHouseError(48, f"A DEFAULT that uses other columns is not supported in a {engine.name} table")
     sql = ch.translate(tree)
@@ -1381,11 +1386,21 @@ def insert_formatted(ch: ClickHouseSession, table: str, columns: str | None, fmt
                  after)
 
 
+def _insert_block(ch: ClickHouseSession, tree: exp.Insert, rows: pa.Table) -> ChResult:
+    """INSERT ... SELECT whose rows were computed first: loaded as a block of rows is."""
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    table = f"`{target.db}`.`{target.name}`" if target.db else f"`{target.name}`"
+    columns = ", ".join(f"`{e.name}`" for e in tree.this.expressions) if isinstance(tree.this, exp.Schema) else None
+    copy, after = _copy_target(ch, table, columns)
+    batch = _in_key_order(ch, table, _nulls_as_default(ch, table, copy, _to_batch(rows, copy)))
+    return _load(ch, copy, batch, after)
+
+
 def _in_key_order(ch: ClickHouseSession, table: str, batch: pa.RecordBatch) -> pa.RecordBatch:
     """An INSERT's rows sorted by a MergeTree table's key, as its part holds them (``part_order``)."""
     parts = [_unquote(p) for p in table.split(".")]
     schema = ch.schema_of_table(parts[0] if len(parts) == 2 else None, parts[-1])
-    return part_order.sort_batch(ch, schema, parts[-1], batch)
+    return join_engine.first_rows_only(ch, schema, parts[-1], part_order.sort_batch(ch, schema, parts[-1], batch))
 
 
 def _load(ch: ClickHouseSession, copy: Any, batch: pa.RecordBatch, after: list[str]) -> ChResult:
