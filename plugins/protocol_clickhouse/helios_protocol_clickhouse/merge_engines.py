@@ -174,6 +174,16 @@ def _sql(node: exp.Expression) -> str:
     return node.sql(dialect=_DIALECT)
 
 
+# a Join engine's strictness and kind, quoted to be parsed (join_engine.quoted_arguments): shown bare
+_JOIN_WORDS = {"ANY", "ALL", "SEMI", "ANTI", "ASOF", "LEFT", "INNER", "RIGHT", "FULL"}
+
+
+def _argument(node: exp.Expression) -> str:
+    if isinstance(node, exp.Column) and not node.table and node.name.upper() in _JOIN_WORDS:
+        return node.name
+    return _sql(node)
+
+
 def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]], settings: dict[str, str]) -> TableEngine | None:
     """The engine a CREATE TABLE declares (None: it names none), checked against its columns
     ((name, ClickHouse type, ...)) as ClickHouse checks a merging engine's arguments."""
@@ -184,7 +194,7 @@ def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]], settings
             engine = prop.this
             if isinstance(engine, exp.Anonymous):
                 parts["name"] = str(engine.this)
-                parts["arguments"] = tuple(_sql(a) for a in engine.expressions)
+                parts["arguments"] = tuple(_argument(a) for a in engine.expressions)
                 parts["nodes"] = list(engine.expressions)
             else:
                 parts["name"] = engine.name if isinstance(engine, exp.Identifier) else _sql(engine)

@@ -572,8 +572,8 @@ FUNCTIONS: dict[str, Handler] = {
     "log2": lambda a, c: _fn("ch_log2", a[0]),
     "log1p": lambda a, c: _fn("ch_log1p", a[0]),
     "hypot": lambda a, c: _fn("ch_hypot", a[0], a[1]),
-    "greatCircleDistance": lambda a, c: _fn("ch_great_circle_distance", *a[:4]),
-    "greatCircleAngle": lambda a, c: _fn("ch_great_circle_angle", *a[:4]),
+    "greatCircleDistance": lambda a, c: _fn("ch_great_circle_distance", *_exactly(4, "greatCircleDistance", a)),
+    "greatCircleAngle": lambda a, c: _fn("ch_great_circle_angle", *_exactly(4, "greatCircleAngle", a)),
     "e": lambda a, c: _fn("exp", exp.Literal.number(1)),
     "arrayExists": lambda a, c: _lambda_scalar(a, "exists"),
     "arrayAll": lambda a, c: _lambda_scalar(a, "all"),
@@ -1025,6 +1025,13 @@ def _in_without_list(node: exp.In) -> None:
         node.set("query", exp.Subquery(this=exp.select("*").from_(table)))
     else:
         node.set("expressions", [field])
+
+
+def _exactly(count: int, name: str, args: list[exp.Expression]) -> list[exp.Expression]:
+    if len(args) != count:
+        raise ClickHouseError(42, f"Number of arguments for function {name} doesn't match: passed {len(args)}, "
+                                  f"should be {count}")
+    return args
 
 
 def _empty_array(node: exp.Expression) -> bool:

@@ -3,3 +3,4 @@ SELECT u, domain(u), domainWithoutWWW(u), topLevelDomain(u), firstSignificantSub
 SELECT u, URLHierarchy(u), URLPathHierarchy(u), URLHash(u), URLHash(u, 0), URLHash(u, 1), URLHash(u, 5) FROM (SELECT arrayJoin(['', 'http://ya.ru', 'http://ya.ru/', 'http://ya.ru/a', 'http://ya.ru/a/', 'http://ya.ru/a/b?', 'http://ya.ru/a//b/c?x=1&y=2#frag', 'ya.ru/a/b', '//ya.ru/a', 'http://ya.ru?q', 'http://ya.ru/a#f', 'http://ya.ru/a//']) AS u);
 SELECT round(greatCircleDistance(37.531014, 55.703050, 37.588144, 55.733842) / 1000), round(greatCircleDistance(0, 0, 180, 0) / 1000), greatCircleDistance(33.3, 55.3, 33.3, 55.3), round(greatCircleAngle(0, 0, 45, 0));
 SELECT round(greatCircleDistance(lon, 0, 0, 0) / 1000) FROM (SELECT arrayJoin([0, 10, 90, 200]) AS lon);
+SELECT greatCircleDistance(1, 2);
