@@ -11,7 +11,6 @@ SELECT l.k, l.s, join_any.x FROM (SELECT number AS k, 'a' AS s FROM numbers(3) G
 DROP TABLE join_any;
 DROP TABLE IF EXISTS join_all;
 CREATE TABLE join_all (k UInt8, v String) ENGINE = Join(ALL, INNER, k);
-SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'join_all';
 INSERT INTO join_all VALUES (1, 'a'), (1, 'b'), (2, 'c');
 SELECT k, v FROM (SELECT arrayJoin([2, 1, 3]) AS k) AS l ALL INNER JOIN join_all USING k;
 DROP TABLE join_all;
