@@ -697,6 +697,7 @@ def rebuild_table(session: Any, txn: Any, tdef: Any, cols: list[Any], pk: list[s
             computed.append(v.broadcast(b.num_rows) if v.scalar else v)
     opts = dict(options if options is not None else tdef.options)
     opts.pop("column_metadata", None)
+    opts.pop("__fill__", None)  # every row is written again: the fills of added columns go (their ids are reused)
     txn.drop_table(tdef.schema, tdef.name)
     new = txn.create_table(tdef.schema, tdef.name, cols, primary_key=pk or None, options=opts)
     publications.table_recreated(txn, tdef.table_id, new.table_id)  # it stays in its publications

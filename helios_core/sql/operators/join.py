@@ -18,6 +18,7 @@ from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.operators.base import Operator, collect, names, table_batches, to_table, unify_batches
+from helios_core.sql.operators.sort import stable_ties
 
 NL_CHUNK_PAIRS = 1 << 20
 ASSEMBLE_PIECE_BYTES = 64 << 20
@@ -182,6 +183,9 @@ class HashJoin(JoinBase):
         lids = j.column("__l").combine_chunks()
         rids = j.column("__r").combine_chunks()
         lids, rids = self.filter_pairs(lt, rt, lids, rids, ctx)
+        if self.kind in ("inner", "left") and stable_ties(ctx):
+            yield from assemble_batches("inner", lt, rt, *_in_left_order(self.kind, lt.num_rows, lids, rids), ctx)
+            return
         yield from assemble_batches(self.kind, lt, rt, lids, rids, ctx)
 
     def label(self) -> str:
@@ -192,6 +196,24 @@ class HashJoin(JoinBase):
     def details(self) -> list[str]:
         out = [f"Hash Cond: {self.text}"] if self.text else []
         return out + super().details()
+
+
+def _in_left_order(kind: str, left_rows: int, lids: pa.Array, rids: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """The pairs in the order of the left rows (each one's matches in the order of the right rows), a
+    left join's rows without a match in their places with a NULL right row: the order a ClickHouse
+    client sees (``heliosdb.tie_order = 'stable'``), not the order Arrow's hash join leaves."""
+    if kind == "left":
+        mask = np.ones(left_rows, bool)
+        if len(lids):
+            mask[lids.to_numpy(zero_copy_only=False)] = False
+        unmatched = np.nonzero(mask)[0]
+        if len(unmatched):
+            lids = pa.concat_arrays([lids.cast(pa.int64()), pa.array(unmatched, pa.int64())])
+            rids = pa.concat_arrays([rids.cast(pa.int64()), pa.nulls(len(unmatched), pa.int64())])
+    if len(lids) < 2:
+        return lids, rids
+    order = pc.sort_indices(pa.table({"l": lids, "r": rids}), sort_keys=[("l", "ascending"), ("r", "ascending")])
+    return lids.take(order), rids.take(order)
 
 
 def _joinable_pair(a: pa.Array, b: pa.Array) -> tuple[pa.Array, pa.Array]:

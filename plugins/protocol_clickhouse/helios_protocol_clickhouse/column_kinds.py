@@ -50,6 +50,9 @@ def _expression_of(column: exp.ColumnDef) -> tuple[str, exp.ColumnConstraint] | 
     return None
 
 
+expression_of = _expression_of
+
+
 def prepare(columns: list[exp.Expression], type_of: Callable[[exp.Select], str | None],
             dialect: Any) -> dict[str, tuple[str, str]]:
     """Ready a CREATE TABLE's columns for the kernel: a MATERIALIZED or ALIAS expression becomes the
@@ -103,6 +106,20 @@ def record_statements(schema: str, table: str, kinds: dict[str, tuple[str, str]]
                      for name, (kind, text) in kinds.items())
     return [f'CREATE SCHEMA IF NOT EXISTS "{column_types.SCHEMA}"', _CREATE_TABLE, forget_statement(schema, table),
             f"INSERT INTO {TABLE} (schema_name, table_name, column_name, kind, expression) VALUES {rows}"]
+
+
+def kind_statements(schema: str, table: str, column: str, kind: str, expression: str) -> list[str]:
+    """SQL recording one column's kind and expression (``''``: an ordinary column), its place kept."""
+    upsert = (f"INSERT INTO {TABLE} (schema_name, table_name, column_name, kind, expression) VALUES ({_q(schema)}, "
+              f"{_q(table)}, {_q(column)}, {_q(kind)}, {_q(expression) if kind else 'NULL'}) "
+              "ON CONFLICT (schema_name, table_name, column_name) DO UPDATE SET kind = EXCLUDED.kind, "
+              "expression = EXCLUDED.expression")
+    return [f'CREATE SCHEMA IF NOT EXISTS "{column_types.SCHEMA}"', _CREATE_TABLE, upsert]
+
+
+def forget_column_statement(schema: str, table: str, column: str) -> str:
+    return f"DELETE FROM {TABLE} WHERE schema_name = {_q(schema)} AND table_name = {_q(table)} " \
+           f"AND column_name = {_q(column)}"
 
 
 def forget_statement(schema: str, table: str) -> str:

@@ -144,6 +144,15 @@ def declarations_exist(session: Any) -> bool:
     return _cached(session, ("exists",), compute)
 
 
+def implicit_default(session: Any, schema: str, table: str, column: str) -> bool:
+    """Whether a column's DEFAULT is its type's zero given because the table named none."""
+    if not declarations_exist(session):
+        return False
+    rows = session.execute(f"SELECT implicit_default FROM {TABLE} WHERE schema_name = {_q(schema)} AND "
+                           f"table_name = {_q(table)} AND column_name = {_q(column)}")[-1].rows()
+    return bool(rows and rows[0][0])
+
+
 def table_columns(session: Any, schema: str, table: str) -> list[TableColumn] | None:
     """The columns of ``schema.table`` with their ClickHouse types, in order; None when there is
     no such table (a view, whose columns take the types of its query, is not one, unless its columns

@@ -29,7 +29,8 @@ _PLAIN_CALLS = {"ARRAYMIN", "ARRAYMAX", "ARRAYSUM", "ARRAYSLICE", "ARRAYCONCAT",
 
 # aggregates taking parameters that sqlglot's ClickHouse dialect does not know by name
 _MORE_AGGREGATES = {"quantileExactWeightedInterpolated", "quantilesExactWeightedInterpolated",
-                    "quantilesExactWeighted", "quantilesInterpolatedWeighted", "groupArraySorted"}
+                    "quantilesExactWeighted", "quantilesInterpolatedWeighted", "groupArraySorted",
+                    "sequenceMatchEvents"}
 
 
 class HeliosClickHouse(ClickHouse):
@@ -79,6 +80,13 @@ class HeliosClickHouse(ClickHouse):
                 return None
             return super()._parse_types(check_func=check_func, schema=schema, allow_identifiers=allow_identifiers,
                                         with_collation=with_collation)
+
+        def _parse_table_sample(self, as_modifier: bool = False) -> exp.TableSample | None:
+            """``SAMPLE k OFFSET m``: the OFFSET is the sample's (its ``offset``), not the query's."""
+            sample = super()._parse_table_sample(as_modifier=as_modifier)
+            if sample is not None and self._match(TokenType.OFFSET):
+                sample.set("offset", self._parse_factor())
+            return sample
 
         def _parse_position(self, haystack_first: bool = False) -> exp.StrPosition:
             """``position(h AS x, n)`` and ``position(n IN h)``: arguments may be named."""

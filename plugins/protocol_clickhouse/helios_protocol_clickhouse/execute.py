@@ -35,7 +35,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from helios_core.errors import HeliosError
 from helios_core.types import python_values
-from helios_protocol_clickhouse import catalog, column_types, merge_engines, names, statements
+from helios_protocol_clickhouse import catalog, column_types, join_engine, merge_engines, names, statements
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
@@ -127,7 +127,12 @@ class ClickHouseSession:
             guard.give_back(failed=failure is not None)  # a failure's frames are gone by now
         raise failure
 
-    def _run(self, sql: str, data: bytes | None, params: dict[str, str]) -> list[ChResult]:
+    def run_statement(self, sql: str) -> list[ChResult]:
+        """One more statement run inside the one being run (an ALTER's actions, each in turn), by the
+        path of the statements sqlglot parses."""
+        return self._run(sql, None, {}, specials=False)
+
+    def _run(self, sql: str, data: bytes | None, params: dict[str, str], specials: bool = True) -> list[ChResult]:
         if params:
             sql = substitute_parameters(sql, params)
         m = _INSERT_FORMAT.match(sql)
@@ -144,9 +149,10 @@ class ClickHouseSession:
             raise ClickHouseError(62, "Empty query")
         sql = hex_float_literals(sql)
         sql = dotted_column_names(sql)
+        sql = join_engine.quoted_arguments(sql)
         if _INSERT_VALUES.match(sql):
             sql = comma_separated_rows(sql)
-        special = statements.try_special(self, sql)
+        special = statements.try_special(self, sql) if specials else None
         if special is not None:
             return special
         try:

@@ -93,6 +93,22 @@ def drop_statements(session: Any, schema: str, table: str) -> list[str]:
             for n in names]
 
 
+def column_trigger_drops(session: Any, schema: str, table: str, column: str) -> list[str]:
+    """SQL dropping the trigger (and its function) that fills ``column`` of a table, when it has one."""
+    needle = f"IF NEW.{_ident(column)} IS NULL".replace("'", "''")
+    result = session.execute(
+        "SELECT t.tgname FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON t.tgrelid = c.oid "
+        "JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid "
+        f"WHERE n.nspname = {_literal(schema)} AND c.relname = {_literal(table)} AND t.tgname LIKE 'ch_default_%' "
+        f"AND strpos(p.prosrc, '{needle}') > 0")[-1]
+    names = [v for batch in result.batches or [] for v in batch.column(0).to_pylist()]
+    out = []
+    for n in names:
+        out.append(f"DROP TRIGGER {_ident(n)} ON {_ident(schema)}.{_ident(table)}")
+        out.append(f"DROP FUNCTION IF EXISTS {_ident(column_types.SCHEMA)}.{_ident('default_' + n.rsplit('_', 1)[1])}()")
+    return out
+
+
 def has_expression_defaults(session: Any, schema: str, table: str) -> bool:
     """Whether the table has DEFAULTs over other columns (their triggers)."""
     result = session.execute(

@@ -97,6 +97,12 @@ class TableEngine:
     # the deprecated syntax ENGINE = SummingMergeTree(d, k, 8192[, ...]): its leading arguments (date
     # column, [sampling,] primary key, index granularity) say what the clauses say in the other
     leading: int = 0
+    sample_by: str = ""  # SAMPLE BY (the deprecated syntax's sampling argument): what SAMPLE reads
+
+    @property
+    def sampling_key(self) -> str:
+        """The expression SAMPLE reads ('' : the table has none)."""
+        return self.sample_by or (self.arguments[1] if self.leading == 4 else "")
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -178,6 +184,16 @@ def _sql(node: exp.Expression) -> str:
     return node.sql(dialect=_DIALECT)
 
 
+# a Join engine's strictness and kind, quoted to be parsed (join_engine.quoted_arguments): shown bare
+_JOIN_WORDS = {"ANY", "ALL", "SEMI", "ANTI", "ASOF", "LEFT", "INNER", "RIGHT", "FULL"}
+
+
+def _argument(node: exp.Expression) -> str:
+    if isinstance(node, exp.Column) and not node.table and node.name.upper() in _JOIN_WORDS:
+        return node.name
+    return _sql(node)
+
+
 def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]], settings: dict[str, str]) -> TableEngine | None:
     """The engine a CREATE TABLE declares (None: it names none), checked against its columns
     ((name, ClickHouse type, ...)) as ClickHouse checks a merging engine's arguments."""
@@ -188,7 +204,7 @@ def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]], settings
             engine = prop.this
             if isinstance(engine, exp.Anonymous):
                 parts["name"] = str(engine.this)
-                parts["arguments"] = tuple(_sql(a) for a in engine.expressions)
+                parts["arguments"] = tuple(_argument(a) for a in engine.expressions)
                 parts["nodes"] = list(engine.expressions)
             else:
                 parts["name"] = engine.name if isinstance(engine, exp.Identifier) else \
@@ -201,6 +217,8 @@ def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]], settings
         elif isinstance(prop, exp.Order):
             keys = [_sql(o.this) for o in prop.expressions]
             parts["order_by"] = keys[0] if len(keys) == 1 else f"({', '.join(keys)})"
+        elif isinstance(prop, exp.SampleProperty):
+            parts["sample_by"] = _sql(prop.this)
         elif isinstance(prop, exp.SettingsProperty):
             parts["settings"] = ", ".join(_sql(s) for s in prop.expressions)
     if "name" not in parts:

@@ -18,6 +18,7 @@ from helios_protocol_clickhouse import (
     aggregate_states,
     aggregates,
     array_functions,
+    sequence_match,
     timing_quantiles,
     url_functions,
 )
@@ -63,7 +64,7 @@ def helios_sql_dialects() -> list[SqlDialect]:
 @hookimpl
 def helios_sql_functions() -> list[SqlFunction]:
     return [*FUNCTIONS, *array_functions.FUNCTIONS, *timing_quantiles.FUNCTIONS, *url_functions.FUNCTIONS,
-            *aggregate_states.FUNCTIONS]
+            *aggregate_states.FUNCTIONS, *sequence_match.FUNCTIONS]
 
 
 @hookimpl

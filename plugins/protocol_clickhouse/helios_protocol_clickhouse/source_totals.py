@@ -4,7 +4,8 @@ totals row through the outer query's expressions and joins).
 The outer query's totals row is the outer query run over one-row sources: a subquery WITH
 TOTALS gives its totals row (keys at their defaults), any other source a row of defaults
 (constants as written, everything else its type's default value: what ClickHouse's totals
-block holds for a source that has none). The outer WHERE is not applied to it, as in
+block holds for a source that has none); a table joined on is read as it is, so that the totals
+row finds its rows as the other rows do. The outer WHERE is not applied to it, as in
 ClickHouse for conditions it cannot push below the aggregation. An outer GROUP BY decides its
 own totals, so nothing is carried then.
 """
@@ -130,7 +131,9 @@ def totals_row(query: exp.Select, run: Runner) -> pa.RecordBatch | None:
     outer = query.copy()
     for clause in ("where", "order", "limit", "offset", "format", "settings", "distinct"):
         outer.set(clause, None)
-    for source in _sources(outer):
+    for position, source in enumerate(_sources(outer)):
+        if position and isinstance(source, exp.Table):
+            continue  # a table joined to the totals row: its rows the totals' keys find, as in ClickHouse
         if isinstance(source, exp.Subquery) and isinstance(source.this, exp.Select):
             inner = source.this
             if _has_totals(inner):
@@ -144,7 +147,7 @@ def totals_row(query: exp.Select, run: Runner) -> pa.RecordBatch | None:
                 return None
             source.set("this", row)
         else:
-            return None  # a table or table function beside the subquery: not built
+            return None  # a table or table function read first, beside the subquery: not built
     result = run(outer)
     if not result.batches or not result.rows:
         return None

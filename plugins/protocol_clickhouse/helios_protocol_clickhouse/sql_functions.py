@@ -840,7 +840,28 @@ def _hypot(args: list[pa.Array]) -> pa.Array:
         zero_copy_only=False)), pa.float64(), mask=pc.or_(x.is_null(), y.is_null()).to_numpy(zero_copy_only=False))
 
 
+_EARTH_RADIUS = 6371007.180918475  # metres: the sphere of ClickHouse's greatCircleDistance
+
+
+def _great_circle(in_degrees: bool) -> Callable[[list[pa.Array]], pa.Array]:
+    """greatCircleDistance(lon1, lat1, lon2, lat2): metres along the sphere (haversine);
+    greatCircleAngle: the same arc in degrees."""
+    def impl(args: list[pa.Array]) -> pa.Array:
+        columns = [pc.cast(a, pa.float64()) for a in args]
+        mask = columns[0].is_null()
+        for c in columns[1:]:
+            mask = pc.or_(mask, c.is_null())
+        lon1, lat1, lon2, lat2 = (np.radians(c.fill_null(0.0).to_numpy(zero_copy_only=False)) for c in columns)
+        h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+        arc = 2 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+        return pa.array(np.degrees(arc) if in_degrees else arc * _EARTH_RADIUS, pa.float64(),
+                        mask=mask.to_numpy(zero_copy_only=False))
+    return impl
+
+
 FUNCTIONS = [
+    SqlFunction(name="ch_great_circle_distance", impl=_great_circle(False), return_type="double precision"),
+    SqlFunction(name="ch_great_circle_angle", impl=_great_circle(True), return_type="double precision"),
     SqlFunction(name="ch_ascii_lower", impl=lambda a: pc.ascii_lower(a[0]), return_type="text"),
     SqlFunction(name="ch_ascii_upper", impl=lambda a: pc.ascii_upper(a[0]), return_type="text"),
     SqlFunction(name="ch_ln", impl=_float_math(np.log), return_type="double precision"),

@@ -22,13 +22,16 @@ from sqlglot import exp
 
 from helios_core.types import parse_text
 from helios_protocol_clickhouse import (
+    alter_columns,
     column_kinds,
     column_types,
     expression_defaults,
     formats,
+    join_engine,
     limits,
     materialized_views,
     merge_engines,
+    part_order,
 )
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
@@ -98,6 +101,10 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
         if literal is not None:
             table, columns, rows = literal
             return [insert_rows(ch, table, columns, rows)]
+        rows = join_engine.as_rows(ch, tree)
+        if rows is not None:  # into an ANY Join table: a block of rows, their keys sifted
+            return [_insert_block(ch, tree, rows)]
+        part_order.sort_insert_select(ch, tree)
         result = materialized_views.staged_insert(ch, tree) or ch.execute_tree(tree)
         result.written_rows = result.row_count
         return [result]
@@ -190,6 +197,7 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
     comments = column_comments(*target, tree.this.expressions) if target is not None and \
         isinstance(tree.this, exp.Schema) else []
     engine = merge_engines.engine_of(tree, declared, ch.settings)
+    join_engine.check_create(tree, [name for name, _, _ in declared])
     if engine is not None and engine.merging and defaults:
         raise ClickHouseError(48, f"A DEFAULT that uses other columns is not supported in a {engine.name} table")
     sql = ch.translate(tree)
@@ -1036,6 +1044,9 @@ def try_special(ch: ClickHouseSession, sql: str) -> list[ChResult] | None:
             raise ClickHouseError(62, f"Syntax error: {str(exc).splitlines()[0]}") from None
         ch.execute_tree(tree)
         return [ChResult(kind="ALTER")]
+    altered = alter_columns.try_alter_columns(ch, sql, _in_transaction)
+    if altered is not None:
+        return altered
     m = _RENAME.match(sql)
     if m:
         return [_rename_tables(ch, m.group("pairs"))]
@@ -1385,7 +1396,8 @@ def insert_rows(ch: ClickHouseSession, table: str, columns: str | None, rows: li
     """INSERT ... VALUES of literals, loaded through the session's COPY (typed by the table)."""
     _enum_labels_for_numbers(ch, table, columns, rows)
     copy, after = _copy_target(ch, table, columns)
-    return _load(ch, copy, _nulls_as_default(ch, table, copy, _to_batch(rows, copy)), after)
+    return _load(ch, copy, _in_key_order(ch, table, _nulls_as_default(ch, table, copy, _to_batch(rows, copy))),
+                 after)
 
 
 def insert_formatted(ch: ClickHouseSession, table: str, columns: str | None, fmt: str,
@@ -1394,7 +1406,25 @@ def insert_formatted(ch: ClickHouseSession, table: str, columns: str | None, fmt
     copy, after = _copy_target(ch, table, columns)
     ch_columns = [(c.name, _ch(c.type_name)) for c in copy.column_types]
     decoded = formats.parse(fmt, payload, ch_columns, ch.settings)
-    return _load(ch, copy, _nulls_as_default(ch, table, copy, _to_batch(decoded, copy)), after)
+    return _load(ch, copy, _in_key_order(ch, table, _nulls_as_default(ch, table, copy, _to_batch(decoded, copy))),
+                 after)
+
+
+def _insert_block(ch: ClickHouseSession, tree: exp.Insert, rows: pa.Table) -> ChResult:
+    """INSERT ... SELECT whose rows were computed first: loaded as a block of rows is."""
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    table = f"`{target.db}`.`{target.name}`" if target.db else f"`{target.name}`"
+    columns = ", ".join(f"`{e.name}`" for e in tree.this.expressions) if isinstance(tree.this, exp.Schema) else None
+    copy, after = _copy_target(ch, table, columns)
+    batch = _in_key_order(ch, table, _nulls_as_default(ch, table, copy, _to_batch(rows, copy)))
+    return _load(ch, copy, batch, after)
+
+
+def _in_key_order(ch: ClickHouseSession, table: str, batch: pa.RecordBatch) -> pa.RecordBatch:
+    """An INSERT's rows sorted by a MergeTree table's key, as its part holds them (``part_order``)."""
+    parts = [_unquote(p) for p in table.split(".")]
+    schema = ch.schema_of_table(parts[0] if len(parts) == 2 else None, parts[-1])
+    return join_engine.first_rows_only(ch, schema, parts[-1], part_order.sort_batch(ch, schema, parts[-1], batch))
 
 
 def _load(ch: ClickHouseSession, copy: Any, batch: pa.RecordBatch, after: list[str]) -> ChResult:

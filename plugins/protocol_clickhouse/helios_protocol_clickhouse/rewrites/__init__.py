@@ -19,6 +19,7 @@ from helios_protocol_clickhouse.rewrites import (
     joins,
     limit_by,
     nested,
+    sample,
     scalar_subqueries,
     sources,
     states,
@@ -38,6 +39,7 @@ def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Ex
     tree = merge_engines.read_final(tree, ctx)  # FROM t FINAL of a merging engine's table: its merge
     tree = system_tables.rewrite(tree, ctx)
     tree = nested.rewrite(tree, ctx)
+    tree = sample.rewrite(tree, ctx)  # SAMPLE k [OFFSET m]: a range of the table's sampling key
     tree = clauses.rewrite(tree, ctx.settings)
     tree = with_aliases.rewrite(tree)
     tree = duplicate_outputs.rewrite(tree)

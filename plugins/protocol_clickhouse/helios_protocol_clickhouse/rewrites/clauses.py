@@ -8,7 +8,7 @@
 With ``enable_positional_arguments = 0`` a number in GROUP BY or ORDER BY is a constant, not a
 position: it is written so that SQL does not read it as one (``GROUP BY 1`` -> ``GROUP BY CAST(1 AS bigint)``).
 
-ORDER BY ... WITH FILL and SAMPLE are refused (48 NOT_IMPLEMENTED).
+ORDER BY ... WITH FILL is refused (48 NOT_IMPLEMENTED); SAMPLE is a condition (``rewrites.sample``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from helios_protocol_clickhouse.errors import ClickHouseError
 
-_NOT_BUILT = {exp.WithFill: "ORDER BY ... WITH FILL", exp.TableSample: "SAMPLE"}
+_NOT_BUILT = {exp.WithFill: "ORDER BY ... WITH FILL"}
 
 
 def _constant_not_position(node: exp.Expression) -> exp.Expression:

@@ -26,7 +26,8 @@ from helios_protocol_clickhouse.rewrites.context import RewriteContext
 from helios_protocol_clickhouse.types import ChType, parse_type, sql_type
 
 # the table engines CREATE TABLE takes (as ClickHouse spells them): they decide storage, not answers
-ENGINE_NAMES = ("MergeTree", "Memory", "Log", "TinyLog", "StripeLog", "ReplicatedMergeTree", "Null", *MERGING_ENGINES)
+ENGINE_NAMES = ("MergeTree", "Memory", "Log", "TinyLog", "StripeLog", "ReplicatedMergeTree", "Null", "Join",
+                *MERGING_ENGINES)
 PLAIN_ENGINES = {name.lower() for name in ENGINE_NAMES}
 
 _ZERO = {"smallint": "0", "integer": "0", "bigint": "0", "real": "0", "double precision": "0",
@@ -42,6 +43,9 @@ def _zero(sql: str) -> str | None:
     if sql.startswith("timestamp"):
         return "'1970-01-01 00:00:00'"
     return _ZERO.get(sql)
+
+
+zero_default = _zero  # the kernel's DEFAULT of a non-Nullable column of a SQL type (None: none)
 
 
 def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:

@@ -572,6 +572,8 @@ FUNCTIONS: dict[str, Handler] = {
     "log2": lambda a, c: _fn("ch_log2", a[0]),
     "log1p": lambda a, c: _fn("ch_log1p", a[0]),
     "hypot": lambda a, c: _fn("ch_hypot", a[0], a[1]),
+    "greatCircleDistance": lambda a, c: _fn("ch_great_circle_distance", *_exactly(4, "greatCircleDistance", a)),
+    "greatCircleAngle": lambda a, c: _fn("ch_great_circle_angle", *_exactly(4, "greatCircleAngle", a)),
     "e": lambda a, c: _fn("exp", exp.Literal.number(1)),
     "arrayExists": lambda a, c: _lambda_scalar(a, "exists"),
     "arrayAll": lambda a, c: _lambda_scalar(a, "all"),
@@ -646,6 +648,16 @@ FUNCTIONS: dict[str, Handler] = {
     "extractURLParameter": lambda a, c: _fn("ch_extract_url_parameter", a[0], a[1]),
     "cutURLParameter": lambda a, c: _fn("ch_cut_url_parameter", a[0], a[1]),
     "IPv4NumToString": lambda a, c: _fn("ch_ipv4_num_to_string", a[0]),
+    "domain": lambda a, c: _fn("ch_domain", a[0]),
+    "domainWithoutWWW": lambda a, c: _fn("ch_domain_without_www", a[0]),
+    "topLevelDomain": lambda a, c: _fn("ch_top_level_domain", a[0]),
+    "firstSignificantSubdomain": lambda a, c: _fn("ch_first_significant_subdomain", a[0]),
+    "cutToFirstSignificantSubdomain": lambda a, c: _fn("ch_cut_to_first_significant_subdomain", a[0]),
+    "cutToFirstSignificantSubdomainWithWWW": lambda a, c: _fn("ch_cut_to_first_significant_subdomain_with_www",
+                                                               a[0]),
+    "URLHierarchy": lambda a, c: _fn("ch_url_hierarchy", a[0]),
+    "URLPathHierarchy": lambda a, c: _fn("ch_url_path_hierarchy", a[0]),
+    "URLHash": lambda a, c: _fn("ch_url_hash", *a[:2]),
     "IPv4NumToStringClassC": lambda a, c: _fn("ch_ipv4_num_to_string_class_c", a[0]),
     "IPv4StringToNum": lambda a, c: _fn("ch_ipv4_string_to_num", a[0]),
     **{f"reinterpretAs{t}": _reinterpret(t) for t in ("UInt8", "UInt16", "UInt32", "UInt64", "Int8", "Int16",
@@ -730,7 +742,8 @@ PARAMETERIZED_NAMES = ("groupArray", "groupUniqArray", "quantile", "quantiles", 
                        "uniqCombined64", "uniqUpTo", "quantileExactWeighted", "quantilesExactWeighted",
                        "quantileInterpolatedWeighted", "quantilesInterpolatedWeighted",
                        "quantileExactWeightedInterpolated", "quantilesExactWeightedInterpolated",
-                       "quantileDeterministic", "quantilesDeterministic", "groupArraySorted")
+                       "quantileDeterministic", "quantilesDeterministic", "groupArraySorted", "sequenceMatch",
+                       "sequenceCount", "sequenceMatchEvents")
 _PARAMETERIZED = {name.lower() for name in PARAMETERIZED_NAMES}
 
 
@@ -802,10 +815,29 @@ def _parameterized(name: str, params: list[exp.Expression], args: list[exp.Expre
     if name == "uniqupto":  # uniqUpTo(N)(x, ...): the number of different values when at most N, else N + 1
         limit = exp.Add(this=params[0].copy(), expression=exp.Literal.number(1)) if params else exp.Literal.number(2)
         return exp.Least(this=_count_distinct(args), expressions=[limit])
+    if name in ("sequencematch", "sequencecount", "sequencematchevents"):
+        return _sequence(name, params, args)
     if name == "topk":
         k = params[0] if params else exp.Literal.number(10)
         return _pg("ch_top_k(array_agg({x}), {k})", k=k, x=x)
     raise ClickHouseError(46, f"Unknown aggregate function {name}")
+
+
+def _sequence(name: str, params: list[exp.Expression], args: list[exp.Expression]) -> exp.Expression:
+    """sequenceMatch/Count/MatchEvents(pattern)(time, c1, ...): the group's times and, per row, a mask of the
+    conditions it holds, to sequence_match."""
+    if len(params) != 1 or not (isinstance(params[0], exp.Literal) and params[0].is_string):
+        raise ClickHouseError(42, f"Aggregate function {name} requires exactly one parameter: a pattern string")
+    if len(args) < 3:
+        raise ClickHouseError(35, f"Aggregate function {name} requires at least 3 arguments: a time and 2 conditions")
+    if len(args) > 33:
+        raise ClickHouseError(34, f"Aggregate function {name} takes at most 32 conditions")
+    mask = " + ".join(f"CASE WHEN {{c{i}}} THEN {1 << i} ELSE 0 END" for i in range(len(args) - 1))
+    masks = _pg(f"array_agg(CAST({mask} AS bigint))", **{f"c{i}": condition(c) for i, c in enumerate(args[1:])})
+    times = _pg("array_agg({t})", t=args[0])
+    kind = {"sequencematch": "match", "sequencecount": "count"}.get(name, "events")
+    function = "ch_sequence_events" if kind == "events" else "ch_sequence"
+    return _fn(function, _lit(kind), params[0].copy(), exp.Literal.number(len(args) - 1), times, masks)
 
 
 def _call(node: exp.Expression) -> tuple[str, list[exp.Expression]] | None:
@@ -993,6 +1025,27 @@ def _in_without_list(node: exp.In) -> None:
         node.set("query", exp.Subquery(this=exp.select("*").from_(table)))
     else:
         node.set("expressions", [field])
+
+
+def _exactly(count: int, name: str, args: list[exp.Expression]) -> list[exp.Expression]:
+    if len(args) != count:
+        raise ClickHouseError(42, f"Number of arguments for function {name} doesn't match: passed {len(args)}, "
+                                  f"should be {count}")
+    return args
+
+
+def _empty_array(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Array) and not node.expressions
+
+
+def _empty_array_comparisons(tree: exp.Expression) -> None:
+    """``[] = arr`` (``!=``): whether arr is empty, whatever arr's element type (``[]`` alone has none)."""
+    for node in list(tree.find_all(exp.EQ, exp.NEQ)):
+        if _empty_array(node.this) == _empty_array(node.expression):
+            continue
+        other = node.expression if _empty_array(node.this) else node.this
+        node.replace((exp.EQ if isinstance(node, exp.EQ) else exp.NEQ)(
+            this=exp.Length(this=other), expression=exp.Literal.number(0)))
 
 
 def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
@@ -1288,6 +1341,7 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     _typed_hash_calls(tree)
     lambda_arrays.mark(tree)
     _arrays_grouped(tree)
+    _empty_array_comparisons(tree)
 
     def post(node: exp.Expression) -> exp.Expression:
         for key, value in list(node.args.items()):

@@ -1,0 +1,26 @@
+-- SAMPLE k [OFFSET m] over a table's sampling key (SAMPLE BY, or the deprecated MergeTree syntax's argument)
+DROP TABLE IF EXISTS sample_by_key;
+CREATE TABLE sample_by_key (d Date DEFAULT '2000-01-01', x UInt8, y UInt16) ENGINE = MergeTree ORDER BY (x, y) SAMPLE BY x;
+INSERT INTO sample_by_key (x, y) SELECT toUInt8(number), toUInt16(number * 7) FROM system.numbers LIMIT 256;
+SELECT count(), min(x), max(x), sum(x) FROM sample_by_key SAMPLE 1;
+SELECT count(), min(x), max(x), sum(x) FROM sample_by_key SAMPLE 0.1;
+SELECT count(), min(x), max(x), sum(x) FROM sample_by_key SAMPLE 1/3 OFFSET 1/3;
+SELECT count(), min(x), max(x), sum(x) FROM sample_by_key AS s SAMPLE 1/4 OFFSET 3/4 WHERE s.y > 100;
+SELECT count(), min(x), max(x) FROM sample_by_key SAMPLE 1/10 OFFSET 19/20;
+SELECT count(), min(x), max(x) FROM sample_by_key SAMPLE 1/2 OFFSET 1/2 SETTINGS parallel_replicas_count = 3, parallel_replica_offset = 1;
+SELECT count() >= 50 FROM sample_by_key SAMPLE 50;
+SELECT count() FROM sample_by_key SAMPLE 1000;
+SELECT x FROM sample_by_key SAMPLE 0.02 ORDER BY x;
+SELECT count() FROM (SELECT x FROM sample_by_key SAMPLE 0.5 UNION ALL SELECT x FROM sample_by_key SAMPLE 0.5 OFFSET 0.5);
+DROP TABLE sample_by_key;
+SET allow_deprecated_syntax_for_merge_tree = 1;
+DROP TABLE IF EXISTS sample_hashed;
+CREATE TABLE sample_hashed (d Date, u UInt64) ENGINE = MergeTree(d, intHash32(u), (d, intHash32(u)), 8192);
+INSERT INTO sample_hashed SELECT '2020-01-01', number FROM system.numbers LIMIT 1000;
+SELECT count(), sum(u) FROM sample_hashed SAMPLE 1/10;
+SELECT count(), sum(u) FROM sample_hashed SAMPLE 1/10 OFFSET 1/2;
+DROP TABLE sample_hashed;
+DROP TABLE IF EXISTS sample_none;
+CREATE TABLE sample_none (x UInt8) ENGINE = MergeTree ORDER BY x;
+SELECT count() FROM sample_none SAMPLE 0.1;
+DROP TABLE sample_none;
