@@ -103,6 +103,11 @@ def _check_inserted_states(insert: exp.Insert, ctx: RewriteContext) -> None:
     (70), as ClickHouse converts no state to another."""
     target = insert.this.this if isinstance(insert.this, exp.Schema) else insert.this
     select = insert.expression
+    while isinstance(select, exp.Select) and len(select.expressions) == 1 and isinstance(select.expressions[0], exp.Star):
+        source = select.args.get("from_") or select.args.get("from")  # the key's name moved in sqlglot 28
+        if not isinstance(source, exp.From) or not isinstance(source.this, exp.Subquery):
+            break
+        select = source.this.this  # SELECT * FROM (the INSERT's SELECT) ORDER BY the part's key
     if not isinstance(target, exp.Table) or not isinstance(select, exp.Select) or ctx.table_columns is None:
         return
     columns = ctx.table_columns(schema_of(target.db or ctx.database), target.name)
