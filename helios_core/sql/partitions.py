@@ -17,8 +17,12 @@ type round-trips (arrays, ranges, enums).
   time, so EXPLAIN shows only the partitions read; terms whose values are parameters
   (``key = $1``) prune when the statement runs (``RuntimeGuard``).
 
-Hash partitioning places rows by a hash of our own (CRC-32 of the values' text), not by
-PostgreSQL's hash functions: the partition a given row lands in differs from PostgreSQL's.
+Hash partitioning places rows as PostgreSQL does (``functions.pg_hash.row_hashes``: each
+non-NULL key column's extended hash with PostgreSQL's partition seed, combined, modulo each
+partition's modulus), so a row lands in the partition PostgreSQL puts it in, pruning by
+``key = value`` picks that partition and ``satisfies_hash_partition`` agrees. Keys of enum,
+citext, jsonb, array, range and composite types are hashed by their text: deterministic, but
+not PostgreSQL's placement (pg_hash lists the types that match).
 """
 
 from __future__ import annotations
@@ -26,9 +30,9 @@ from __future__ import annotations
 import base64
 import contextvars
 import functools
-import zlib
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlglot
@@ -41,6 +45,7 @@ from helios_core.sql import constraints, foreign_tables, object_privileges
 from helios_core.sql import types as T
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.expr import Field, Scope, compile_scalar
+from helios_core.sql.functions import pg_hash
 from helios_core.sql.operators.base import batch_of
 from helios_core.sql.planner import system_columns
 from helios_core.sql.row_security import policies as rls_policies
@@ -427,16 +432,24 @@ def _ge(parent: Any, keys: list[pa.Array], vals: list, strict: bool) -> pa.Array
     return gt if strict else pc.or_(gt, eq)
 
 
-def _hash_remainders(keys: list[pa.Array], modulus: int) -> list[int]:
-    cols = [k.to_pylist() for k in keys]
-    out = []
-    for row in zip(*cols, strict=True):
-        h = 0
-        for v in row:
-            if v is not None:
-                h = zlib.crc32(str(v).encode(), h)
-        out.append(h % modulus)
-    return out
+def _hash_remainders(parent: Any, keys: list[pa.Array], modulus: int, hashes: dict | None = None) -> Any:
+    """Each row's remainder of PostgreSQL's partition hash (pg_hash.row_hashes) by ``modulus``;
+    ``hashes`` keeps the row hashes for the other moduli of the same rows."""
+    if hashes is None:
+        hashes = {}
+    if "rows" not in hashes:
+        names = spec(parent)["columns"]
+        hashes["rows"] = pg_hash.row_hashes([(hash_type_name(parent, k), arr)
+                                             for k, arr in zip(names, keys, strict=True)])
+    return hashes["rows"] % np.uint64(modulus)
+
+
+def hash_type_name(parent: Any, key: str) -> str:
+    """The typname whose hash function PostgreSQL's default hash opclass uses for this key."""
+    t = key_sql_type(parent, key)
+    if t.labels is not None or t.element is not None or t.composite is not None or t.range_info is not None:
+        return "any"  # hashed by their text: not PostgreSQL's placement (see pg_hash)
+    return t.name
 
 
 def accepts(parent: Any, b: dict, batch: pa.RecordBatch, hashes: dict | None = None, ctx: Any = None,
@@ -464,8 +477,8 @@ def accepts(parent: Any, b: dict, batch: pa.RecordBatch, hashes: dict | None = N
         hashes = {}
     m = b["modulus"]
     if m not in hashes:
-        hashes[m] = _hash_remainders(keys, m)
-    return pa.array([r == b["remainder"] for r in hashes[m]])
+        hashes[m] = _hash_remainders(parent, keys, m, hashes)
+    return pa.array(hashes[m] == b["remainder"], pa.bool_())
 
 
 def _subset(batch: pa.RecordBatch, mask: pa.Array) -> pa.RecordBatch:
@@ -678,7 +691,7 @@ def may_match(txn: Any, parent: Any, child: Any, terms: dict[str, list]) -> bool
                 return True
             eq.append(ts[0][0])
         arrays = [pa.array([v], _key_arrow(parent, k)) for k, v in zip(keys, eq, strict=True)]
-        return _hash_remainders(arrays, b["modulus"])[0] == b["remainder"]
+        return int(_hash_remainders(parent, arrays, b["modulus"])[0]) == b["remainder"]
     # default: needed unless equality terms on the (first) key all land in other partitions
     t0 = terms.get(keys[0])
     if not t0 or len(keys) > 1 or spec(parent).get("exprs"):

@@ -1,0 +1,134 @@
+"""HASH partitioning places each row where PostgreSQL 15 places it, and PostgreSQL's hash support
+functions (hashint4, hashtextextended, hash_numeric, uuid_hash, satisfies_hash_partition ...)
+print the same numbers: each non-NULL key column's extended hash with the partition seed, folded
+with hash_combine64, modulo each partition's modulus. In order, on a live PostgreSQL and on
+HeliosDB; the same rows (``tableoid::regclass`` names the partition) or the same SQLSTATE."""
+
+from __future__ import annotations
+
+_UUIDS = ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "00000000-0000-0000-0000-000000000000",
+          "ffffffff-ffff-ffff-ffff-ffffffffffff", "123e4567-e89b-12d3-a456-426614174000"]
+
+
+def _hash_table(name: str, columns: str, key: str, bounds: list[tuple[int, int]]) -> list[str]:
+    out = [f"CREATE TABLE {name} ({columns}) PARTITION BY HASH ({key})"]
+    out += [f"CREATE TABLE {name}_{m}_{r} PARTITION OF {name} FOR VALUES WITH (modulus {m}, remainder {r})"
+            for m, r in bounds]
+    return out
+
+
+SETUP = [
+    *_hash_table("hh_int", "id int, note text", "id", [(3, 0), (3, 1), (3, 2)]),
+    *_hash_table("hh_big", "id bigint, note text", "id", [(4, 0), (4, 1), (4, 2), (4, 3)]),
+    *_hash_table("hh_txt", "k text, note text", "k", [(2, 0), (2, 1)]),
+    *_hash_table("hh_two", "a int, b text, note text", "a, b", [(4, 0), (4, 1), (4, 2), (4, 3)]),
+    # mixed moduli: 4 for remainders 0 and 1, 8 for what is left
+    *_hash_table("hh_mix", "id int, note text", "id", [(4, 0), (4, 1), (8, 2), (8, 6), (8, 3), (8, 7)]),
+    *_hash_table("hh_num", "n numeric, note text", "n", [(3, 0), (3, 1), (3, 2)]),
+    *_hash_table("hh_misc", "u uuid, d date, ts timestamp, f float8, c char(4)", "u, d, ts, f, c",
+                 [(2, 0), (2, 1)]),
+    "CREATE TABLE hh_list (id int) PARTITION BY LIST (id)",
+]
+
+_INSERTS = [
+    "INSERT INTO hh_int SELECT g, 'r' || g FROM generate_series(-20, 20) g",
+    ("INSERT INTO hh_big VALUES (0, 'zero'), (-1, 'minus one'), (2147483648, 'past int4'), (5000000000, 'five g'),"
+    " (-5000000000, 'minus five g'), (9223372036854775807, 'max'), (-9223372036854775808, 'min'), (42, 'answer')"),
+    ("INSERT INTO hh_txt VALUES ('', 'empty'), ('a', 'a'), ('héllo wörld ✓', 'unicode'), ('日本語テキスト', 'cjk'),"
+    " ('exactly12byt', 'twelve'), ('a somewhat longer key of more than twenty four bytes', 'long'), ('b', 'b'),"
+    " ('trailing  ', 'blanks')"),
+    ("INSERT INTO hh_two VALUES (1, 'x', 'both'), (1, NULL, 'b null'), (NULL, 'x', 'a null'), (NULL, NULL, 'all null'),"
+    " (2, 'y', 'two'), (-3, '', 'empty b'), (1000, 'zzz', 'big'), (7, 'seven', 'seven')"),
+    "INSERT INTO hh_mix SELECT g, 'm' || g FROM generate_series(0, 30) g",
+    ("INSERT INTO hh_num VALUES (0, 'zero'), (1.50, 'one and a half'), (-1e20, 'minus big'), (123.456000, 'scaled'),"
+    " (0.0001, 'small'), ('NaN', 'nan'), ('Infinity', 'inf'), (NULL, 'null'), (10000, 'ten thousand'),"
+    " (-0.5, 'minus half')"),
+    "INSERT INTO hh_misc VALUES"
+    + ", ".join(f"('{u}', date '2024-02-29' + {i}, timestamp '2000-01-01 12:34:56.5' + interval '{i} days', {f}, '{c}')"
+                for i, (u, f, c) in enumerate(zip(_UUIDS, ["-0", "'NaN'", "'Infinity'", "1.5"],
+                                                  ["ab", "abcd", "", "x y"], strict=True)))
+    + ", (NULL, NULL, NULL, NULL, NULL)",
+]
+
+STEPS = [
+    # ---- the hash functions
+    ("SELECT hashint2(-7::int2), hashint2(0::int2), hashint4(0), hashint4(-1), hashint4(2147483647),"
+    " hashint4((-2147483648)::int4), hashint8(5000000000), hashint8(-5000000000), hashint8(9223372036854775807),"
+    " hashint8(42)"),
+    ("SELECT hashint2extended(-7::int2, 0), hashint4extended(-5, 0), hashint4extended(-5, 1),"
+    " hashint4extended(123456, -1), hashint8extended(3000000000, -1), hashint8extended(-1, 8816678312871386365)"),
+    ("SELECT hashtext(''), hashtext('a'), hashtext('héllo wörld ✓'), hashtext('exactly12byt'),"
+    " hashtext('a somewhat longer key of more than twenty four bytes'), hashtextextended('', 0),"
+    " hashtextextended('', 1), hashtextextended('日本語テキスト', 42), hashtextextended('abc'::varchar, 7)"),
+    ("SELECT hashbpchar('ab   '::bpchar), hashbpchar('ab'::char(5)), hashbpchar(''::bpchar),"
+    " hashbpcharextended('ab  '::char(4), 3), hashchar('a'::\"char\"), hashcharextended('z'::\"char\", 7),"
+    " hashname('pg_class'::name), hashnameextended('pg_class'::name, 9)"),
+    "SELECT hashint4(NULL), hashtext(NULL), hashtextextended('x', NULL), hash_numeric(NULL), uuid_hash(NULL)",
+    ("SELECT hash_numeric(0), hash_numeric(0.000), hash_numeric(1.50), hash_numeric(1.5), hash_numeric(-1e20),"
+    " hash_numeric(123.456000), hash_numeric(0.0001), hash_numeric(-0.5), hash_numeric(10000),"
+    " hash_numeric(1234567890123456789012345.678), hash_numeric('NaN'), hash_numeric('Infinity'),"
+    " hash_numeric('-Infinity')"),
+    ("SELECT hash_numeric_extended(0, 0), hash_numeric_extended(0, 5), hash_numeric_extended(1.50, 0),"
+    " hash_numeric_extended(-1e20, 99), hash_numeric_extended(123.456000, -3), hash_numeric_extended(-0.5, 1),"
+    " hash_numeric_extended('NaN', 11)"),
+    ("SELECT hashfloat8('-0'), hashfloat8('0'), hashfloat8('NaN'), hashfloat8('Infinity'), hashfloat8('-Infinity'),"
+    " hashfloat8(1.5), hashfloat4(1.5), hashfloat4('-Infinity'), hashfloat4('NaN'), hashfloat8(3.14159),"
+    " hashfloat4(3.14159)"),
+    ("SELECT hashfloat8extended('NaN', 3), hashfloat8extended('-0', 3), hashfloat4extended(0, 77),"
+    " hashfloat4extended(2.5, 77), hashfloat8extended(-1e300, 0)"),
+    "SELECT " + ", ".join(f"uuid_hash('{u}'), uuid_hash_extended('{u}', {i})" for i, u in enumerate(_UUIDS)),
+    ("SELECT hashoid(12345), hashoidextended(4000000000, 1), timestamp_hash('2024-02-29 12:34:56.789'),"
+    " timestamp_hash_extended('1960-01-01 00:00:00', 5), time_hash('23:59:59.5'), time_hash_extended('00:00:01', 2),"
+    " interval_hash('1 mon 2 days 3 sec'), interval_hash_extended('-5 days', 8), timetz_hash('10:00:00+02'),"
+    " timetz_hash_extended('23:15:00-05:30', 4)"),
+    ("SELECT v, hashtext(v), hashtextextended(v, 3) FROM (VALUES ('x'), ('yy'), ('zzz'), (NULL), ('')) t(v)"
+    " ORDER BY v NULLS FIRST"),
+    ("SELECT g, hashint4(g), hashint8(g::int8 * 1000000007), hashint4extended(g, g) FROM generate_series(-3, 3) g"
+    " ORDER BY g"),
+    "SELECT hashint2(5)",
+    "SELECT hashtext(1)",
+    # ---- rows land in PostgreSQL's partitions
+    *_INSERTS,
+    "SELECT tableoid::regclass::text, * FROM hh_int ORDER BY id",
+    "SELECT tableoid::regclass::text, * FROM hh_big ORDER BY id",
+    "SELECT tableoid::regclass::text, * FROM hh_txt ORDER BY k",
+    "SELECT tableoid::regclass::text, * FROM hh_two ORDER BY note",
+    "SELECT tableoid::regclass::text, * FROM hh_mix ORDER BY id",
+    "SELECT tableoid::regclass::text, note FROM hh_num ORDER BY note",
+    "SELECT tableoid::regclass::text, u, d, ts FROM hh_misc ORDER BY u NULLS FIRST",
+    # ---- a partition's own rows, pruning by the key, the constraint function
+    "SELECT id FROM hh_int_3_1 ORDER BY id",
+    "SELECT tableoid::regclass::text, * FROM hh_int WHERE id = 7",
+    "SELECT tableoid::regclass::text, * FROM hh_int WHERE id = -13",
+    "SELECT tableoid::regclass::text, * FROM hh_big WHERE id = 5000000000",
+    "SELECT tableoid::regclass::text, * FROM hh_txt WHERE k = 'héllo wörld ✓'",
+    "SELECT tableoid::regclass::text, * FROM hh_two WHERE a = 1 AND b = 'x'",
+    "SELECT tableoid::regclass::text, * FROM hh_mix WHERE id = 14",
+    "SELECT tableoid::regclass::text, note FROM hh_num WHERE n = 1.5",
+    ("SELECT id, satisfies_hash_partition('hh_int'::regclass, 3, 0, id), satisfies_hash_partition('hh_int'::regclass,"
+    " 3, 1, id), satisfies_hash_partition('hh_int'::regclass, 3, 2, id) FROM hh_int ORDER BY id"),
+    "SELECT note, satisfies_hash_partition('hh_two'::regclass, 4, 2, a, b) FROM hh_two ORDER BY note",
+    ("SELECT satisfies_hash_partition('hh_txt'::regclass, 2, 1, 'a'::text), satisfies_hash_partition(NULL, 2, 1, 1),"
+    " satisfies_hash_partition('hh_int'::regclass, NULL, 0, 1)"),
+    "SELECT satisfies_hash_partition('hh_int'::regclass, 0, 0, 1)",
+    "SELECT satisfies_hash_partition('hh_int'::regclass, 3, 3, 1)",
+    "SELECT satisfies_hash_partition('hh_int'::regclass, 3, 0, 1::bigint)",
+    "SELECT satisfies_hash_partition('hh_int'::regclass, 3, 0, 1, 2)",
+    "SELECT satisfies_hash_partition('hh_list'::regclass, 3, 0, 1)",
+    # ---- writes: a row a partition does not take, UPDATE moving rows between partitions
+    "INSERT INTO hh_int_3_0 VALUES (1, 'wrong partition')",
+    "UPDATE hh_int SET id = id + 100 WHERE id BETWEEN -3 AND 3",
+    "SELECT tableoid::regclass::text, * FROM hh_int WHERE id > 90 OR id BETWEEN -3 AND 3 ORDER BY id",
+    "UPDATE hh_txt SET k = k || '!' WHERE note IN ('a', 'b', 'empty')",
+    "SELECT tableoid::regclass::text, * FROM hh_txt ORDER BY k",
+    "UPDATE hh_two SET a = 5 WHERE a IS NULL",
+    "SELECT tableoid::regclass::text, * FROM hh_two ORDER BY note",
+    "DELETE FROM hh_mix WHERE id = 14",
+    "SELECT tableoid::regclass::text, count(*) FROM hh_mix GROUP BY 1 ORDER BY 1",
+]
+
+CLEANUP = ["DROP TABLE IF EXISTS hh_int, hh_big, hh_txt, hh_two, hh_mix, hh_num, hh_misc, hh_list"]
+
+
+def test_hash_functions_and_partitions_as_postgres(systems, assert_steps_agree):
+    assert_steps_agree(*systems, STEPS)
