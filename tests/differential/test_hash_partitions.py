@@ -85,6 +85,11 @@ STEPS = [
     " ORDER BY v NULLS FIRST"),
     ("SELECT g, hashint4(g), hashint8(g::int8 * 1000000007), hashint4extended(g, g) FROM generate_series(-3, 3) g"
     " ORDER BY g"),
+    # pg_proc lists them under PostgreSQL's OIDs
+    ("SELECT oid::int, proname, pronargs, prorettype::int, provariadic::int FROM pg_proc WHERE proname IN"
+     " ('hashint4', 'hashint8extended', 'hashtextextended', 'hash_numeric', 'uuid_hash', 'satisfies_hash_partition')"
+     " ORDER BY oid"),
+    "SELECT 'hashtext(text)'::regprocedure::oid, 'hash_numeric_extended(numeric, bigint)'::regprocedure::oid",
     "SELECT hashint2(5)",
     "SELECT hashtext(1)",
     # ---- rows land in PostgreSQL's partitions
