@@ -137,3 +137,25 @@ CLEANUP = ["DROP TABLE IF EXISTS hh_int, hh_big, hh_txt, hh_two, hh_mix, hh_num,
 
 def test_hash_functions_and_partitions_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)
+
+
+def test_copy_into_a_hash_parent_as_postgres(postgres_dsn, helios_wire_dsn):
+    """COPY FROM STDIN into the parent routes each row to PostgreSQL's partition (through a real
+    ``helios serve`` and psycopg on both sides)."""
+    import psycopg
+
+    rows = [(i, f"key {i}" if i % 5 else None, i * 1000003 - 7) for i in range(-15, 25)]
+    seen = []
+    for dsn in (postgres_dsn, helios_wire_dsn):
+        with psycopg.connect(dsn, autocommit=True) as c:
+            c.execute("DROP TABLE IF EXISTS hh_copy")
+            for sql in _hash_table("hh_copy", "id int, k text, big bigint", "k, big", [(4, 0), (4, 2), (8, 1), (8, 5),
+                                                                                        (8, 3), (8, 7)]):
+                c.execute(sql)
+            with c.cursor().copy("COPY hh_copy (id, k, big) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            seen.append(c.execute("SELECT tableoid::regclass::text, id FROM hh_copy ORDER BY id").fetchall())
+            c.execute("DROP TABLE hh_copy")
+    assert seen[0] == seen[1]
+    assert len({p for p, _ in seen[0]}) == 6
