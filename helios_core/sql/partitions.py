@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import contextvars
 import functools
+import itertools
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ from helios_core.sql.temp_tables import is_temp_schema
 from helios_core.sql.types import INT8, OID
 
 MIN, MAX = "MINVALUE", "MAXVALUE"
+_HASH_PRUNE_COMBOS = 256  # IN lists over hash keys prune up to this many value combinations
 
 # rows an UPDATE through a partitioned table moves out of their partition: (root, new rows)
 ROW_MOVES: contextvars.ContextVar[list | None] = contextvars.ContextVar("helios_row_moves", default=None)
@@ -684,14 +686,20 @@ def may_match(txn: Any, parent: Any, child: Any, terms: dict[str, list]) -> bool
         vals = [_typed(parent, keys[0], v) for v in b["values"]]
         return any(v is not None and _allowed(v, t0) for v in vals)
     if b["kind"] == "hash":
-        eq: list[Any] = []
+        # every key bound by =: the partition of the values' hash; a one-column key bound by IN:
+        # those of each value (PostgreSQL prunes an IN on one of several key columns no further)
+        choices: list[list] = []
         for k in keys:
-            ts = [vals for op, vals in terms.get(k, []) if op == "=" or (op == "in" and len(vals) == 1)]
+            ts = [vals for op, vals in terms.get(k, [])
+                  if op == "=" or (op == "in" and (len(keys) == 1 or len(vals) == 1))]
             if not ts:
                 return True
-            eq.append(ts[0][0])
-        arrays = [pa.array([v], _key_arrow(parent, k)) for k, v in zip(keys, eq, strict=True)]
-        return int(_hash_remainders(parent, arrays, b["modulus"])[0]) == b["remainder"]
+            choices.append(min(ts, key=len))
+        combos = list(itertools.islice(itertools.product(*choices), _HASH_PRUNE_COMBOS + 1))
+        if len(combos) > _HASH_PRUNE_COMBOS:
+            return True
+        arrays = [pa.array([c[i] for c in combos], _key_arrow(parent, k)) for i, k in enumerate(keys)]
+        return bool((_hash_remainders(parent, arrays, b["modulus"]) == b["remainder"]).any())
     # default: needed unless equality terms on the (first) key all land in other partitions
     t0 = terms.get(keys[0])
     if not t0 or len(keys) > 1 or spec(parent).get("exprs"):
