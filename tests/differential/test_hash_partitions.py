@@ -30,6 +30,13 @@ SETUP = [
     *_hash_table("hh_misc", "u uuid, d date, ts timestamp, f float8, c char(4)", "u, d, ts, f, c",
                  [(2, 0), (2, 1)]),
     "CREATE TABLE hh_list (id int) PARTITION BY LIST (id)",
+    *_hash_table("hh_expr", "k text, note text", "lower(k)", [(3, 0), (3, 1), (3, 2)]),
+    # hash partitions under a range partition
+    "CREATE TABLE hh_sub (d int, id bigint, note text) PARTITION BY RANGE (d)",
+    "CREATE TABLE hh_sub_lo PARTITION OF hh_sub FOR VALUES FROM (MINVALUE) TO (10) PARTITION BY HASH (id)",
+    "CREATE TABLE hh_sub_lo_0 PARTITION OF hh_sub_lo FOR VALUES WITH (modulus 2, remainder 0)",
+    "CREATE TABLE hh_sub_lo_1 PARTITION OF hh_sub_lo FOR VALUES WITH (modulus 2, remainder 1)",
+    "CREATE TABLE hh_sub_hi PARTITION OF hh_sub FOR VALUES FROM (10) TO (MAXVALUE)",
 ]
 
 _INSERTS = [
@@ -132,9 +139,25 @@ STEPS = [
     "SELECT tableoid::regclass::text, * FROM hh_two ORDER BY note",
     "DELETE FROM hh_mix WHERE id = 14",
     "SELECT tableoid::regclass::text, count(*) FROM hh_mix GROUP BY 1 ORDER BY 1",
+    # parameters prune when the statement runs
+    "PREPARE hh_q(int) AS SELECT tableoid::regclass::text, * FROM hh_int WHERE id = $1",
+    "EXECUTE hh_q(7)",
+    "EXECUTE hh_q(-13)",
+    "DEALLOCATE hh_q",
+    # expression keys, hash under range, ATTACH checking the rows against the remainder
+    "INSERT INTO hh_expr VALUES ('ABC', 'upper'), ('abc', 'lower'), ('Straße', 'sharp s'), ('', 'empty')",
+    "SELECT tableoid::regclass::text, * FROM hh_expr ORDER BY note",
+    "INSERT INTO hh_sub SELECT g % 20, g * 3000000000, 'n' || g FROM generate_series(1, 30) g",
+    "SELECT tableoid::regclass::text, * FROM hh_sub ORDER BY id",
+    "ALTER TABLE hh_mix DETACH PARTITION hh_mix_8_3",
+    "ALTER TABLE hh_mix DETACH PARTITION hh_mix_8_7",
+    "ALTER TABLE hh_mix ATTACH PARTITION hh_mix_8_7 FOR VALUES WITH (modulus 8, remainder 3)",
+    "ALTER TABLE hh_mix ATTACH PARTITION hh_mix_8_7 FOR VALUES WITH (modulus 8, remainder 7)",
+    "ALTER TABLE hh_mix ATTACH PARTITION hh_mix_8_3 FOR VALUES WITH (modulus 8, remainder 3)",
+    "SELECT tableoid::regclass::text, count(*) FROM hh_mix GROUP BY 1 ORDER BY 1",
 ]
 
-CLEANUP = ["DROP TABLE IF EXISTS hh_int, hh_big, hh_txt, hh_two, hh_mix, hh_num, hh_misc, hh_list"]
+CLEANUP = ["DROP TABLE IF EXISTS hh_int, hh_big, hh_txt, hh_two, hh_mix, hh_num, hh_misc, hh_list, hh_expr, hh_sub"]
 
 
 def test_hash_functions_and_partitions_as_postgres(systems, assert_steps_agree):
