@@ -21,8 +21,8 @@ Hash partitioning places rows as PostgreSQL does (``functions.pg_hash.row_hashes
 non-NULL key column's extended hash with PostgreSQL's partition seed, combined, modulo each
 partition's modulus), so a row lands in the partition PostgreSQL puts it in, pruning by
 ``key = value`` picks that partition and ``satisfies_hash_partition`` agrees. Keys of enum,
-citext, jsonb, array, range and composite types are hashed by their text: deterministic, but
-not PostgreSQL's placement (pg_hash lists the types that match).
+citext and jsonb types are hashed by their text: deterministic, but not PostgreSQL's placement
+(pg_hash lists the types that match).
 """
 
 from __future__ import annotations
@@ -441,17 +441,14 @@ def _hash_remainders(parent: Any, keys: list[pa.Array], modulus: int, hashes: di
         hashes = {}
     if "rows" not in hashes:
         names = spec(parent)["columns"]
-        hashes["rows"] = pg_hash.row_hashes([(hash_type_name(parent, k), arr)
+        hashes["rows"] = pg_hash.row_hashes([(hash_type(parent, k), arr)
                                              for k, arr in zip(names, keys, strict=True)])
     return hashes["rows"] % np.uint64(modulus)
 
 
-def hash_type_name(parent: Any, key: str) -> str:
-    """The typname whose hash function PostgreSQL's default hash opclass uses for this key."""
-    t = key_sql_type(parent, key)
-    if t.labels is not None or t.element is not None or t.composite is not None or t.range_info is not None:
-        return "any"  # hashed by their text: not PostgreSQL's placement (see pg_hash)
-    return t.name
+def hash_type(parent: Any, key: str) -> Any:
+    """The type whose hash function PostgreSQL's default hash opclass uses for this key."""
+    return key_sql_type(parent, key)
 
 
 def accepts(parent: Any, b: dict, batch: pa.RecordBatch, hashes: dict | None = None, ctx: Any = None,

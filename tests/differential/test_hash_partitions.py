@@ -30,6 +30,8 @@ SETUP = [
     *_hash_table("hh_misc", "u uuid, d date, ts timestamp, f float8, c char(4)", "u, d, ts, f, c",
                  [(2, 0), (2, 1)]),
     "CREATE TABLE hh_list (id int) PARTITION BY LIST (id)",
+    "CREATE TYPE hh_pair AS (x int, y text)",
+    *_hash_table("hh_arr", "a int[], r int4range, note text", "a, r", [(3, 0), (3, 1), (3, 2)]),
     *_hash_table("hh_expr", "k text, note text", "lower(k)", [(3, 0), (3, 1), (3, 2)]),
     # hash partitions under a range partition
     "CREATE TABLE hh_sub (d int, id bigint, note text) PARTITION BY RANGE (d)",
@@ -90,6 +92,16 @@ STEPS = [
     " timestamp_hash_extended('1960-01-01 00:00:00', 5), time_hash('23:59:59.5'), time_hash_extended('00:00:01', 2),"
     " interval_hash('1 mon 2 days 3 sec'), interval_hash_extended('-5 days', 8), timetz_hash('10:00:00+02'),"
     " timetz_hash_extended('23:15:00-05:30', 4)"),
+    ("SELECT hash_array(ARRAY[1, 2, 3]), hash_array_extended(ARRAY[1, 2, 3], 5), hash_array('{{1,2},{3,4}}'::int[]),"
+     " hash_array(ARRAY[1, NULL, 3]), hash_array_extended(ARRAY['a', 'bc'], 0), hash_array('{}'::int[]),"
+     " hash_array_extended(ARRAY[1.5, 2.25]::numeric[], 3), hash_array(ARRAY['2020-01-01'::date])"),
+    ("SELECT hash_range('[1,5)'::int4range), hash_range_extended('(,5)'::int4range, 3), hash_range('empty'::int4range),"
+     " hash_range_extended('[1.5,2.50]'::numrange, 7), hash_range('[2020-01-01,)'::daterange),"
+     " hash_range_extended('(,)'::int8range, 1), hash_multirange('{[1,3), [5,7)}'::int4multirange),"
+     " hash_multirange_extended('{[1,3), [5,7)}'::int4multirange, 9), hash_multirange('{}'::int4multirange)"),
+    ("SELECT hash_record(ROW(1, 'a')::hh_pair), hash_record_extended(ROW(1, 'a')::hh_pair, 4),"
+     " hash_record(ROW(NULL, 'a')::hh_pair), hashmacaddr8('08:00:2b:01:02:03:04:05'),"
+     " hashmacaddr8extended('08:00:2b:01:02:03:04:05', 2)"),
     ("SELECT v, hashtext(v), hashtextextended(v, 3) FROM (VALUES ('x'), ('yy'), ('zzz'), (NULL), ('')) t(v)"
     " ORDER BY v NULLS FIRST"),
     ("SELECT g, hashint4(g), hashint8(g::int8 * 1000000007), hashint4extended(g, g) FROM generate_series(-3, 3) g"
@@ -110,6 +122,9 @@ STEPS = [
     "SELECT tableoid::regclass::text, * FROM hh_mix ORDER BY id",
     "SELECT tableoid::regclass::text, note FROM hh_num ORDER BY note",
     "SELECT tableoid::regclass::text, u, d, ts FROM hh_misc ORDER BY u NULLS FIRST",
+    ("INSERT INTO hh_arr VALUES (ARRAY[1, 2], '[1,5)', 'a'), ('{}', 'empty', 'b'), (ARRAY[NULL, 7], '(,3]', 'c'),"
+     " (ARRAY[3, 4], '[2,)', 'd'), (NULL, '[0,10)', 'e'), (ARRAY[5], NULL, 'f'), (ARRAY[-1, -2, -3], '(,)', 'g')"),
+    "SELECT tableoid::regclass::text, note FROM hh_arr ORDER BY note",
     # ---- a partition's own rows, pruning by the key, the constraint function
     "SELECT id FROM hh_int_3_1 ORDER BY id",
     "SELECT tableoid::regclass::text, * FROM hh_int WHERE id = 7",
@@ -157,7 +172,8 @@ STEPS = [
     "SELECT tableoid::regclass::text, count(*) FROM hh_mix GROUP BY 1 ORDER BY 1",
 ]
 
-CLEANUP = ["DROP TABLE IF EXISTS hh_int, hh_big, hh_txt, hh_two, hh_mix, hh_num, hh_misc, hh_list, hh_expr, hh_sub"]
+CLEANUP = ["DROP TABLE IF EXISTS hh_int, hh_big, hh_txt, hh_two, hh_mix, hh_num, hh_misc, hh_list, hh_expr, hh_sub, hh_arr",
+           "DROP TYPE IF EXISTS hh_pair"]
 
 
 def test_hash_functions_and_partitions_as_postgres(systems, assert_steps_agree):

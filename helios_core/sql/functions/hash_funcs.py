@@ -31,7 +31,15 @@ _FUNCTIONS = [
     ("hash_numeric", "hash_numeric_extended", T.NUMERIC), ("uuid_hash", "uuid_hash_extended", T.UUID),
     ("timestamp_hash", "timestamp_hash_extended", T.TIMESTAMP), ("time_hash", "time_hash_extended", T.TIME),
     ("timetz_hash", "timetz_hash_extended", T.TIMETZ), ("interval_hash", "interval_hash_extended", T.INTERVAL),
-    ("hashmacaddr", "hashmacaddrextended", T.MACADDR), ("hashinet", "hashinetextended", T.INET),
+    ("hashmacaddr", "hashmacaddrextended", T.MACADDR), ("hashmacaddr8", "hashmacaddr8extended", T.MACADDR8),
+    ("hashinet", "hashinetextended", T.INET),
+]
+# polymorphic ones: the argument's own type says how its parts hash
+_POLYMORPHIC = [
+    ("hash_array", "hash_array_extended", lambda t: t.element is not None),
+    ("hash_range", "hash_range_extended", lambda t: t.is_range),
+    ("hash_multirange", "hash_multirange_extended", lambda t: t.is_multirange),
+    ("hash_record", "hash_record_extended", lambda t: t.composite is not None or t.name == "record"),
 ]
 
 
@@ -48,26 +56,33 @@ def _argument(name: str, args: list[Vec], want: T.SqlType, nargs: int) -> Vec:
     return cast(args[0], want, context="implicit")
 
 
-def _standard(name: str, want: T.SqlType) -> Any:
+def _polymorphic_argument(name: str, args: list[Vec], accepts: Any, nargs: int) -> Vec:
+    if len(args) != nargs or not accepts(args[0].type) or (nargs == 2 and not _fits(args[1].type, T.INT8)):
+        raise no_function(name, args)
+    return args[0]
+
+
+def _standard(name: str, want: T.SqlType | None, accepts: Any = None) -> Any:
     def impl(args: list[Vec]) -> Vec:
-        v = _argument(name, args, want, 1)
-        arr = v.array if v.scalar else v.broadcast(len(v.array)).array
+        v = _argument(name, args, want, 1) if want is not None else _polymorphic_argument(name, args, accepts, 1)
+        arr = v.array
         # the 32-bit hash is the low half of the extended one with no seed, for every type here
-        h = pg_hash.column_hashes(want.name, arr, 0) & np.uint64(0xFFFFFFFF)
+        h = pg_hash.column_hashes(want.name if want is not None else v.type, arr, 0) & np.uint64(0xFFFFFFFF)
         out = pa.array(h.astype(np.uint32).view(np.int32), pa.int32(), mask=np.asarray(arr.is_null()))
         return Vec(out, T.INT4, v.scalar)
 
     return impl
 
 
-def _extended(name: str, want: T.SqlType) -> Any:
+def _extended(name: str, want: T.SqlType | None, accepts: Any = None) -> Any:
     def impl(args: list[Vec]) -> Vec:
-        v = _argument(name, args, want, 2)
+        v = _argument(name, args, want, 2) if want is not None else _polymorphic_argument(name, args, accepts, 2)
         (arr, seeds), all_scalar = full([v, cast(args[1], T.INT8, context="implicit")])
         seed_values = np.asarray(seeds.fill_null(0)).astype(np.int64).view(np.uint64)
         h = np.zeros(len(arr), np.uint64)
         for s in np.unique(seed_values):
-            h = np.where(seed_values == s, pg_hash.column_hashes(want.name, arr, int(s)), h)
+            h = np.where(seed_values == s, pg_hash.column_hashes(want.name if want is not None else v.type, arr,
+                                                                 int(s)), h)
         mask = np.asarray(arr.is_null()) | np.asarray(seeds.is_null())
         return Vec(pa.array(h.view(np.int64), pa.int64(), mask=mask), T.INT8, all_scalar)
 
@@ -77,6 +92,9 @@ def _extended(name: str, want: T.SqlType) -> Any:
 for _name32, _name64, _type in _FUNCTIONS:
     define(_name32, _standard(_name32, _type), nargs=1)
     define(_name64, _extended(_name64, _type), nargs=2)
+for _name32, _name64, _accepts in _POLYMORPHIC:
+    define(_name32, _standard(_name32, None, _accepts), nargs=1)
+    define(_name64, _extended(_name64, None, _accepts), nargs=2)
 
 
 # ------------------------------------------------------------------ satisfies_hash_partition
@@ -137,7 +155,7 @@ def _satisfies_hash_partition(args: list[Vec]) -> Vec:
                     raise InvalidParameterValue(
                         f"column {j + 1} of the partition key has type {key_type.base.sql_name()}, but supplied "
                         f"value is of type {given.type.base.sql_name()}")
-            hashes[oid] = pg_hash.row_hashes([(partitions.hash_type_name(parent, k), arr)
+            hashes[oid] = pg_hash.row_hashes([(partitions.hash_type(parent, k), arr)
                                              for k, arr in zip(names, arrays[3:], strict=True)])
         out.append(int(hashes[oid][i]) % modulus == remainder)
     return Vec(pa.array(out, pa.bool_()), T.BOOL, all_scalar)

@@ -14,10 +14,10 @@ Byte order is the little-endian one (x86-64, ARM64): PostgreSQL's hashes depend 
 Types hashed as PostgreSQL does: int2, int4, int8, oid (and the reg* OID aliases), bool,
 "char", date, time, timestamp, timestamptz, interval, timetz, float4, float8, numeric (NaN
 and infinities too), text, varchar, name, bpchar (trailing blanks ignored), bytea, uuid,
-macaddr, inet/cidr. Not matched: an enum hashes its label's OID in PostgreSQL, which differs
-between installations (here: the label's text); citext, jsonb, arrays, ranges, composite and
-other types hash their output text with the same function, so they land deterministically
-but not where PostgreSQL would put them.
+macaddr, macaddr8, inet/cidr, and arrays, ranges, multiranges and composite values of these.
+Not matched: an enum hashes its label's OID in PostgreSQL, which differs between installations
+(here: the label's text); citext, jsonb and other types hash their text the same way, so they
+land deterministically but not where PostgreSQL would put them.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from helios_core.sql import types as T
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 
@@ -324,23 +325,87 @@ def hash_value(type_name: str, value: Any, seed: int | None = None) -> int:
     return hash_any(raw) if seed is None else hash_any_extended(raw, seed)
 
 
+# ------------------------------------------------------------------- arrays, ranges, records
+def _flat(values: Any) -> list:
+    """An array's elements in storage order (a multidimensional array's rows one after the other)."""
+    out: list = []
+    for v in values:
+        out.extend(_flat(v) if isinstance(v, list) else [v])
+    return out
+
+
+def _rotate_halves(v: int) -> int:
+    """Each 32-bit half of a 64-bit hash rotated left by one bit, as hash_range_extended does."""
+    return ((v << 1) & 0xFFFFFFFEFFFFFFFE) | ((v >> 31) & 0x100000001)
+
+
+def _range_hash(sub: Any, value: dict, seed: int) -> int:
+    flags = value["flags"] & 0xFF
+    lo = 0 if flags & 0x29 else hash_typed(sub, value["lower"], seed)  # empty, -infinity or no bound
+    hi = 0 if flags & 0x51 else hash_typed(sub, value["upper"], seed)
+    return _rotate_halves(hash_uint32_extended(flags, seed) ^ lo) ^ hi
+
+
+def _container_hash(t: Any, value: Any, seed: int) -> int | None:
+    """The extended hash of an array, range, multirange or composite value; None for other types."""
+    if t.element is not None:  # hash_array: h = 31 * h + element hash, from 1; NULL elements 0
+        h = 1
+        for v in _flat(value):
+            h = (h * 31 + (0 if v is None else hash_typed(t.element, v, seed))) & _M64
+        return h
+    if t.is_range:
+        return _range_hash(T.range_subtype(t), value, seed)
+    if t.is_multirange:  # hash_multirange: each range's hash folded as an array's elements
+        h = 1
+        for r in value:
+            h = (h * 31 + _range_hash(T.range_subtype(t), r, seed)) & _M64
+        return h
+    if t.composite is not None or t.name == "record":  # hash_record: from 0
+        h = 0
+        for ft, v in zip(t.fields, value.values() if isinstance(value, dict) else value, strict=False):
+            h = (h * 31 + (0 if v is None else hash_typed(ft, v, seed))) & _M64
+        return h
+    return None
+
+
+def hash_typed(t: Any, value: Any, seed: int | None = None) -> int:
+    """``hash_value`` for a SqlType (or a typname): arrays, ranges, multiranges and composite
+    values hash their parts with the parts' own functions, as PostgreSQL does."""
+    if isinstance(t, str):
+        return hash_value(t, value, seed)
+    h = _container_hash(t, value, seed or 0)
+    if h is None:
+        return hash_value(t.name if t.labels is None else "enum", value, seed)
+    return h & _M32 if seed is None else h  # the 32-bit hash is the low half of the unseeded one
+
+
 def matches_postgresql(type_name: str) -> bool:
     """Whether ``hash_value`` gives PostgreSQL's hash for values of this type."""
     return (type_name in _INT_TYPES or type_name in _TEXT_TYPES or type_name in (
         "char", "date", "timestamp", "timestamptz", "time", "interval", "timetz", "float4", "float8", "numeric",
-        "bpchar", "bytea", "uuid", "macaddr", "inet", "cidr"))
+        "bpchar", "bytea", "uuid", "macaddr", "macaddr8", "inet", "cidr"))
 
 
 # ------------------------------------------------------------------------ whole columns
 _INT_ARROW = (pa.types.is_integer, pa.types.is_date32, pa.types.is_timestamp, pa.types.is_time64)
 
 
-def column_hashes(type_name: str, arr: pa.Array, seed: int) -> np.ndarray:
-    """Extended hashes (uint64) of a column's values; NULL rows hold 0 (the caller skips them).
-    Integer-like columns (ints, oid, bool, date, timestamps, time) are hashed vectorized."""
+def column_hashes(t: Any, arr: pa.Array, seed: int) -> np.ndarray:
+    """Extended hashes (uint64) of a column's values of type ``t`` (a SqlType or a typname); NULL
+    rows hold 0 (the caller skips them). Integer-like columns (ints, oid, bool, date, timestamps,
+    time) are hashed vectorized."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     n = len(arr)
+    if not isinstance(t, str):
+        if t.element is not None or t.is_range or t.is_multirange or t.composite is not None or t.name == "record":
+            out = np.zeros(n, np.uint64)
+            for i, v in enumerate(arr.to_pylist()):
+                if v is not None:
+                    out[i] = hash_typed(t, v, seed)
+            return out
+        t = t.name if t.labels is None else "enum"
+    type_name = t
     if type_name in ("int2", "int4", "int8", "oid", "bool", "date", "timestamp", "timestamptz", "time") and (
             any(f(arr.type) for f in _INT_ARROW) or pa.types.is_boolean(arr.type)):
         if pa.types.is_boolean(arr.type) or pa.types.is_integer(arr.type):
