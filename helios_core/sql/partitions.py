@@ -215,6 +215,17 @@ def spec_from_property(session: Any, txn: Any, prop: exp.PartitionedByProperty, 
         cols.append(name)
         exprs[name] = text
         types[name] = compiled.type.sql_name()
+    if strategy == "hash":
+        by_name = {c.name: c for c in columns}
+        for name in cols:
+            t = (T.type_from_name(types[name]) if name in types else
+                 T.type_from_name(by_name[name].metadata["sql_type"]) if (by_name[name].metadata or {}).get("sql_type")
+                 else T.sql_type_of_arrow(by_name[name].type))
+            if t.name in pg_hash.NO_HASH:
+                raise HeliosError(f'data type {t.base.sql_name()} has no default operator class for access method '
+                                  '"hash"', sqlstate="42704",
+                                  hint="You must specify a hash operator class or define a default hash operator "
+                                       "class for the data type.")
     out: dict[str, Any] = {"strategy": strategy, "columns": cols}
     if exprs:
         out["exprs"] = exprs

@@ -32,6 +32,7 @@ SETUP = [
     "CREATE TABLE hh_list (id int) PARTITION BY LIST (id)",
     "CREATE TYPE hh_pair AS (x int, y text)",
     *_hash_table("hh_arr", "a int[], r int4range, note text", "a, r", [(3, 0), (3, 1), (3, 2)]),
+    *_hash_table("hh_points", "p point[]", "p", [(1, 0)]),
     *_hash_table("hh_expr", "k text, note text", "lower(k)", [(3, 0), (3, 1), (3, 2)]),
     # hash partitions under a range partition
     "CREATE TABLE hh_sub (d int, id bigint, note text) PARTITION BY RANGE (d)",
@@ -111,6 +112,10 @@ STEPS = [
      " ('hashint4', 'hashint8extended', 'hashtextextended', 'hash_numeric', 'uuid_hash', 'satisfies_hash_partition')"
      " ORDER BY oid"),
     "SELECT 'hashtext(text)'::regprocedure::oid, 'hash_numeric_extended(numeric, bigint)'::regprocedure::oid",
+    "SELECT hash_array(ARRAY[1::money])",
+    "SELECT hash_array_extended(ARRAY['(1,2)'::point], 0)",
+    "CREATE TABLE hh_money (m money) PARTITION BY HASH (m)",
+    "CREATE TABLE hh_bits (b bit(3)) PARTITION BY HASH (b)",
     "SELECT hashint2(5)",
     "SELECT hashtext(1)",
     # ---- rows land in PostgreSQL's partitions
@@ -125,6 +130,7 @@ STEPS = [
     ("INSERT INTO hh_arr VALUES (ARRAY[1, 2], '[1,5)', 'a'), ('{}', 'empty', 'b'), (ARRAY[NULL, 7], '(,3]', 'c'),"
      " (ARRAY[3, 4], '[2,)', 'd'), (NULL, '[0,10)', 'e'), (ARRAY[5], NULL, 'f'), (ARRAY[-1, -2, -3], '(,)', 'g')"),
     "SELECT tableoid::regclass::text, note FROM hh_arr ORDER BY note",
+    "INSERT INTO hh_points VALUES (ARRAY['(1,2)'::point])",
     # ---- a partition's own rows, pruning by the key, the constraint function
     "SELECT id FROM hh_int_3_1 ORDER BY id",
     "SELECT tableoid::regclass::text, * FROM hh_int WHERE id = 7",
@@ -172,7 +178,7 @@ STEPS = [
     "SELECT tableoid::regclass::text, count(*) FROM hh_mix GROUP BY 1 ORDER BY 1",
 ]
 
-CLEANUP = ["DROP TABLE IF EXISTS hh_int, hh_big, hh_txt, hh_two, hh_mix, hh_num, hh_misc, hh_list, hh_expr, hh_sub, hh_arr",
+CLEANUP = ["DROP TABLE IF EXISTS hh_int, hh_big, hh_txt, hh_two, hh_mix, hh_num, hh_misc, hh_list, hh_expr, hh_sub, hh_arr, hh_points",
            "DROP TYPE IF EXISTS hh_pair"]
 
 

@@ -67,7 +67,8 @@ def _standard(name: str, want: T.SqlType | None, accepts: Any = None) -> Any:
         v = _argument(name, args, want, 1) if want is not None else _polymorphic_argument(name, args, accepts, 1)
         arr = v.array
         # the 32-bit hash is the low half of the extended one with no seed, for every type here
-        h = pg_hash.column_hashes(want.name if want is not None else v.type, arr, 0) & np.uint64(0xFFFFFFFF)
+        h = pg_hash.column_hashes(want.name if want is not None else v.type, arr, 0, extended=False)
+        h &= np.uint64(0xFFFFFFFF)
         out = pa.array(h.astype(np.uint32).view(np.int32), pa.int32(), mask=np.asarray(arr.is_null()))
         return Vec(out, T.INT4, v.scalar)
 

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from helios_core.errors import UndefinedFunction
 from helios_core.sql import types as T
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
@@ -339,33 +340,41 @@ def _rotate_halves(v: int) -> int:
     return ((v << 1) & 0xFFFFFFFEFFFFFFFE) | ((v >> 31) & 0x100000001)
 
 
-def _range_hash(sub: Any, value: dict, seed: int) -> int:
+# types PostgreSQL has no hash function for (no default hash operator class)
+NO_HASH = frozenset({"money", "json", "xml", "bit", "varbit", "tsvector", "tsquery", "point", "lseg", "path", "box",
+                     "polygon", "line", "circle"})
+
+
+def _range_hash(sub: Any, value: dict, seed: int, extended: bool) -> int:
     flags = value["flags"] & 0xFF
-    lo = 0 if flags & 0x29 else hash_typed(sub, value["lower"], seed)  # empty, -infinity or no bound
-    hi = 0 if flags & 0x51 else hash_typed(sub, value["upper"], seed)
+    lo = 0 if flags & 0x29 else _part_hash(sub, value["lower"], seed, extended)  # empty, -infinity, no bound
+    hi = 0 if flags & 0x51 else _part_hash(sub, value["upper"], seed, extended)
     return _rotate_halves(hash_uint32_extended(flags, seed) ^ lo) ^ hi
 
 
-def _container_hash(t: Any, value: Any, seed: int) -> int | None:
-    """The extended hash of an array, range, multirange or composite value; None for other types."""
+def _part_hash(t: Any, value: Any, seed: int, extended: bool) -> int:
+    """The extended hash of a value of SqlType ``t``, containers folding their parts' hashes."""
     if t.element is not None:  # hash_array: h = 31 * h + element hash, from 1; NULL elements 0
         h = 1
         for v in _flat(value):
-            h = (h * 31 + (0 if v is None else hash_typed(t.element, v, seed))) & _M64
+            h = (h * 31 + (0 if v is None else _part_hash(t.element, v, seed, extended))) & _M64
         return h
     if t.is_range:
-        return _range_hash(T.range_subtype(t), value, seed)
+        return _range_hash(T.range_subtype(t), value, seed, extended)
     if t.is_multirange:  # hash_multirange: each range's hash folded as an array's elements
         h = 1
         for r in value:
-            h = (h * 31 + _range_hash(T.range_subtype(t), r, seed)) & _M64
+            h = (h * 31 + _range_hash(T.range_subtype(t), r, seed, extended)) & _M64
         return h
     if t.composite is not None or t.name == "record":  # hash_record: from 0
         h = 0
         for ft, v in zip(t.fields, value.values() if isinstance(value, dict) else value, strict=False):
-            h = (h * 31 + (0 if v is None else hash_typed(ft, v, seed))) & _M64
+            h = (h * 31 + (0 if v is None else _part_hash(ft, v, seed, extended))) & _M64
         return h
-    return None
+    if t.name in NO_HASH:
+        raise UndefinedFunction(f"could not identify {'an extended' if extended else 'a'} hash function for type "
+                                f"{t.base.sql_name()}")
+    return hash_value(t.name if t.labels is None else "enum", value, seed)
 
 
 def hash_typed(t: Any, value: Any, seed: int | None = None) -> int:
@@ -373,9 +382,7 @@ def hash_typed(t: Any, value: Any, seed: int | None = None) -> int:
     values hash their parts with the parts' own functions, as PostgreSQL does."""
     if isinstance(t, str):
         return hash_value(t, value, seed)
-    h = _container_hash(t, value, seed or 0)
-    if h is None:
-        return hash_value(t.name if t.labels is None else "enum", value, seed)
+    h = _part_hash(t, value, seed or 0, seed is not None)
     return h & _M32 if seed is None else h  # the 32-bit hash is the low half of the unseeded one
 
 
@@ -390,7 +397,7 @@ def matches_postgresql(type_name: str) -> bool:
 _INT_ARROW = (pa.types.is_integer, pa.types.is_date32, pa.types.is_timestamp, pa.types.is_time64)
 
 
-def column_hashes(t: Any, arr: pa.Array, seed: int) -> np.ndarray:
+def column_hashes(t: Any, arr: pa.Array, seed: int, extended: bool = True) -> np.ndarray:
     """Extended hashes (uint64) of a column's values of type ``t`` (a SqlType or a typname); NULL
     rows hold 0 (the caller skips them). Integer-like columns (ints, oid, bool, date, timestamps,
     time) are hashed vectorized."""
@@ -402,7 +409,7 @@ def column_hashes(t: Any, arr: pa.Array, seed: int) -> np.ndarray:
             out = np.zeros(n, np.uint64)
             for i, v in enumerate(arr.to_pylist()):
                 if v is not None:
-                    out[i] = hash_typed(t, v, seed)
+                    out[i] = _part_hash(t, v, seed, extended)
             return out
         t = t.name if t.labels is None else "enum"
     type_name = t
