@@ -33,6 +33,7 @@ SETUP = [
     "CREATE TYPE hh_pair AS (x int, y text)",
     *_hash_table("hh_arr", "a int[], r int4range, note text", "a, r", [(3, 0), (3, 1), (3, 2)]),
     *_hash_table("hh_points", "p point[]", "p", [(1, 0)]),
+    *_hash_table("hh_json", "j jsonb, note text", "j", [(4, 0), (4, 1), (4, 2), (4, 3)]),
     *_hash_table("hh_expr", "k text, note text", "lower(k)", [(3, 0), (3, 1), (3, 2)]),
     # hash partitions under a range partition
     "CREATE TABLE hh_sub (d int, id bigint, note text) PARTITION BY RANGE (d)",
@@ -112,6 +113,9 @@ STEPS = [
      " ('hashint4', 'hashint8extended', 'hashtextextended', 'hash_numeric', 'uuid_hash', 'satisfies_hash_partition')"
      " ORDER BY oid"),
     "SELECT 'hashtext(text)'::regprocedure::oid, 'hash_numeric_extended(numeric, bigint)'::regprocedure::oid",
+    ("SELECT d, jsonb_hash(d::jsonb), jsonb_hash_extended(d::jsonb, 0), jsonb_hash_extended(d::jsonb, 77) FROM"
+     " (VALUES ('{}'), ('[]'), ('1'), ('\"abc\"'), ('null'), ('true'), ('1.50'), ('{\"b\": [1, 2, {\"c\": null}],"
+     " \"aa\": true, \"a\": \"x\"}'), ('[1, [2, [3]], {\"k\": false}]'), ('{\"a\": 1, \"a\": 2}')) t(d) ORDER BY d"),
     "SELECT hash_array(ARRAY[1::money])",
     "SELECT hash_array_extended(ARRAY['(1,2)'::point], 0)",
     "CREATE TABLE hh_money (m money) PARTITION BY HASH (m)",
@@ -131,6 +135,9 @@ STEPS = [
      " (ARRAY[3, 4], '[2,)', 'd'), (NULL, '[0,10)', 'e'), (ARRAY[5], NULL, 'f'), (ARRAY[-1, -2, -3], '(,)', 'g')"),
     "SELECT tableoid::regclass::text, note FROM hh_arr ORDER BY note",
     "INSERT INTO hh_points VALUES (ARRAY['(1,2)'::point])",
+    ("INSERT INTO hh_json VALUES ('{}', 'a'), ('[]', 'b'), ('1', 'c'), ('\"x\"', 'd'), ('{\"k\": [1, {\"n\": null}]}', 'e'),"
+     " ('[true, false, 2.5]', 'f'), ('null', 'g'), (NULL, 'h')"),
+    "SELECT tableoid::regclass::text, note FROM hh_json ORDER BY note",
     # ---- a partition's own rows, pruning by the key, the constraint function
     "SELECT id FROM hh_int_3_1 ORDER BY id",
     "SELECT tableoid::regclass::text, * FROM hh_int WHERE id = 7",
@@ -178,7 +185,7 @@ STEPS = [
     "SELECT tableoid::regclass::text, count(*) FROM hh_mix GROUP BY 1 ORDER BY 1",
 ]
 
-CLEANUP = ["DROP TABLE IF EXISTS hh_int, hh_big, hh_txt, hh_two, hh_mix, hh_num, hh_misc, hh_list, hh_expr, hh_sub, hh_arr, hh_points",
+CLEANUP = ["DROP TABLE IF EXISTS hh_int, hh_big, hh_txt, hh_two, hh_mix, hh_num, hh_misc, hh_list, hh_expr, hh_sub, hh_arr, hh_points, hh_json",
            "DROP TYPE IF EXISTS hh_pair"]
 
 

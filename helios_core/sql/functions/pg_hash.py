@@ -14,10 +14,10 @@ Byte order is the little-endian one (x86-64, ARM64): PostgreSQL's hashes depend 
 Types hashed as PostgreSQL does: int2, int4, int8, oid (and the reg* OID aliases), bool,
 "char", date, time, timestamp, timestamptz, interval, timetz, float4, float8, numeric (NaN
 and infinities too), text, varchar, name, bpchar (trailing blanks ignored), bytea, uuid,
-macaddr, macaddr8, inet/cidr, and arrays, ranges, multiranges and composite values of these.
-Not matched: an enum hashes its label's OID in PostgreSQL, which differs between installations
-(here: the label's text); citext, jsonb and other types hash their text the same way, so they
-land deterministically but not where PostgreSQL would put them.
+macaddr, macaddr8, inet/cidr, jsonb, and arrays, ranges, multiranges and composite values of
+these. Not matched: an enum hashes its label's OID in PostgreSQL, which differs between
+installations (here: the label's text); citext and other types hash their text the same way, so
+they land deterministically but not where PostgreSQL would put them.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import ipaddress
+import json
 import math
 import re
 import struct
@@ -311,6 +312,9 @@ def hash_value(type_name: str, value: Any, seed: int | None = None) -> int:
         return hash_any(raw) if seed is None else hash_any_extended(raw, seed)
     if type_name == "numeric":
         return _numeric_hash(value, seed)
+    if type_name == "jsonb":
+        h = _jsonb_hash(value, seed or 0)
+        return h & _M32 if seed is None else h
     if type_name == "timetz":
         micros, zone = _timetz_parts(value)
         if seed is None:
@@ -338,6 +342,46 @@ def _flat(values: Any) -> list:
 def _rotate_halves(v: int) -> int:
     """Each 32-bit half of a 64-bit hash rotated left by one bit, as hash_range_extended does."""
     return ((v << 1) & 0xFFFFFFFEFFFFFFFE) | ((v >> 31) & 0x100000001)
+
+
+# ------------------------------------------------------------------------------------ jsonb
+_JB_FARRAY, _JB_FOBJECT = 0x40000000, 0x20000000
+
+
+def _jsonb_scalar(v: Any, seed: int) -> int:
+    if v is None:
+        return (seed + 1) & _M64
+    if isinstance(v, bool):
+        if seed:
+            return hash_uint32_extended(int(v), seed)
+        return 0x02 if v else 0x04
+    if isinstance(v, str):
+        return hash_any_extended(v.encode(), seed)
+    return _numeric_hash(v, seed)
+
+
+def _jsonb_walk(v: Any, h: int, seed: int) -> int:
+    """Fold one jsonb value into ``h`` token by token, as PostgreSQL's iterator yields them:
+    container starts, then keys (in jsonb's order: shorter first, then bytewise) and scalars."""
+    if isinstance(v, dict):
+        h ^= (_JB_FOBJECT << 32) | _JB_FOBJECT
+        for k in sorted(v, key=lambda k: (len(k.encode()), k.encode())):
+            h = _rotate_halves(h) ^ _jsonb_scalar(k, seed)
+            h = _jsonb_walk(v[k], h, seed) if isinstance(v[k], (dict, list)) else \
+                _rotate_halves(h) ^ _jsonb_scalar(v[k], seed)
+        return h
+    h ^= (_JB_FARRAY << 32) | _JB_FARRAY
+    for e in v:
+        h = _jsonb_walk(e, h, seed) if isinstance(e, (dict, list)) else _rotate_halves(h) ^ _jsonb_scalar(e, seed)
+    return h
+
+
+def _jsonb_hash(value: Any, seed: int) -> int:
+    doc = json.loads(value, parse_float=decimal.Decimal, parse_int=decimal.Decimal) if isinstance(value, str) \
+        else value
+    if isinstance(doc, (dict, list)) and not doc:  # an empty container: no tokens
+        return seed
+    return _jsonb_walk(doc if isinstance(doc, (dict, list)) else [doc], 0, seed)  # a scalar is a 1-array
 
 
 # types PostgreSQL has no hash function for (no default hash operator class)
@@ -390,7 +434,7 @@ def matches_postgresql(type_name: str) -> bool:
     """Whether ``hash_value`` gives PostgreSQL's hash for values of this type."""
     return (type_name in _INT_TYPES or type_name in _TEXT_TYPES or type_name in (
         "char", "date", "timestamp", "timestamptz", "time", "interval", "timetz", "float4", "float8", "numeric",
-        "bpchar", "bytea", "uuid", "macaddr", "macaddr8", "inet", "cidr"))
+        "bpchar", "bytea", "uuid", "macaddr", "macaddr8", "inet", "cidr", "jsonb"))
 
 
 # ------------------------------------------------------------------------ whole columns
