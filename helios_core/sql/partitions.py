@@ -20,9 +20,9 @@ type round-trips (arrays, ranges, enums).
 Hash partitioning places rows as PostgreSQL does (``functions.pg_hash.row_hashes``: each
 non-NULL key column's extended hash with PostgreSQL's partition seed, combined, modulo each
 partition's modulus), so a row lands in the partition PostgreSQL puts it in, pruning by
-``key = value`` picks that partition and ``satisfies_hash_partition`` agrees. Keys of enum and
-citext types are hashed by their text: deterministic, but not PostgreSQL's placement (pg_hash
-lists the types that match).
+``key = value`` picks that partition and ``satisfies_hash_partition`` agrees. Enum keys are
+hashed by their label: deterministic, but not PostgreSQL's placement, which hashes the label's
+OID (pg_hash lists the types that match).
 """
 
 from __future__ import annotations

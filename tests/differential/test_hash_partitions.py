@@ -232,3 +232,20 @@ def test_equality_on_the_key_reads_postgres_partitions(systems):
     for sql in _PRUNED:
         want, got = _scanned(pg.run("EXPLAIN (COSTS OFF) " + sql)), _scanned(hx.run("EXPLAIN (COSTS OFF) " + sql))
         assert want and got == want, (sql, want, got)
+
+
+CITEXT_STEPS = [
+    "CREATE EXTENSION IF NOT EXISTS citext",
+    *_hash_table("hh_ci", "e citext, note text", "e", [(3, 0), (3, 1), (3, 2)]),
+    ("INSERT INTO hh_ci VALUES ('Alice@Example.com', 'a'), ('BOB@example.com', 'b'), ('carol', 'c'), ('DAVE', 'd'),"
+     " ('', 'e'), (NULL, 'f')"),
+    "SELECT tableoid::regclass::text, note FROM hh_ci ORDER BY note",
+    "SELECT tableoid::regclass::text, note FROM hh_ci WHERE e = 'ALICE@example.COM'",
+    "DROP TABLE hh_ci",
+    "DROP EXTENSION citext",
+]
+
+
+def test_citext_keys_hash_their_lower_case(systems, assert_steps_agree):
+    """A citext key hashes as the citext extension's hash: its lower-cased text."""
+    assert_steps_agree(*systems, CITEXT_STEPS)

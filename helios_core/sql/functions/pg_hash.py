@@ -14,10 +14,11 @@ Byte order is the little-endian one (x86-64, ARM64): PostgreSQL's hashes depend 
 Types hashed as PostgreSQL does: int2, int4, int8, oid (and the reg* OID aliases), bool,
 "char", date, time, timestamp, timestamptz, interval, timetz, float4, float8, numeric (NaN
 and infinities too), text, varchar, name, bpchar (trailing blanks ignored), bytea, uuid,
-macaddr, macaddr8, inet/cidr, jsonb, and arrays, ranges, multiranges and composite values of
-these. Not matched: an enum hashes its label's OID in PostgreSQL, which differs between
-installations (here: the label's text); citext and other types hash their text the same way, so
-they land deterministically but not where PostgreSQL would put them.
+macaddr, macaddr8, inet/cidr, jsonb, citext (its lower-cased text, Python's lower-casing),
+and arrays, ranges, multiranges and composite values of these. Not matched: an enum hashes its
+label's OID in PostgreSQL, which differs between installations (here: the label's text); other
+types hash their text the same way, so they land deterministically but not where PostgreSQL
+would put them.
 """
 
 from __future__ import annotations
@@ -241,6 +242,8 @@ def _byte_image(type_name: str, value: Any) -> bytes | None:
     """The bytes hash_any sees for types hashed over their bytes; None when not such a type."""
     if type_name in _TEXT_TYPES:
         return value.encode() if isinstance(value, str) else bytes(value)
+    if type_name == "citext":  # the citext extension hashes the lower-cased text
+        return str(value).lower().encode()
     if type_name == "bpchar":
         return value.rstrip(" ").encode() if isinstance(value, str) else bytes(value).rstrip(b" ")
     if type_name == "bytea":
@@ -434,7 +437,7 @@ def matches_postgresql(type_name: str) -> bool:
     """Whether ``hash_value`` gives PostgreSQL's hash for values of this type."""
     return (type_name in _INT_TYPES or type_name in _TEXT_TYPES or type_name in (
         "char", "date", "timestamp", "timestamptz", "time", "interval", "timetz", "float4", "float8", "numeric",
-        "bpchar", "bytea", "uuid", "macaddr", "macaddr8", "inet", "cidr", "jsonb"))
+        "bpchar", "bytea", "uuid", "macaddr", "macaddr8", "inet", "cidr", "jsonb", "citext"))
 
 
 # ------------------------------------------------------------------------ whole columns
