@@ -34,6 +34,9 @@ SETUP = [
     *_hash_table("hh_arr", "a int[], r int4range, note text", "a, r", [(3, 0), (3, 1), (3, 2)]),
     *_hash_table("hh_points", "p point[]", "p", [(1, 0)]),
     *_hash_table("hh_json", "j jsonb, note text", "j", [(4, 0), (4, 1), (4, 2), (4, 3)]),
+    *_hash_table("hh_types", "s smallint, r real, b bool, vc varchar(10), tz timestamptz, tt timetz, iv interval,"
+                 " by bytea, ip inet, ma macaddr, t time, o oid, ch \"char\", nm name, note text",
+                 "s, r, b, vc, tz, tt, iv, by, ip, ma, t, o, ch, nm", [(5, 0), (5, 1), (5, 2), (5, 3), (5, 4)]),
     *_hash_table("hh_expr", "k text, note text", "lower(k)", [(3, 0), (3, 1), (3, 2)]),
     # hash partitions under a range partition
     "CREATE TABLE hh_sub (d int, id bigint, note text) PARTITION BY RANGE (d)",
@@ -138,6 +141,16 @@ STEPS = [
     ("INSERT INTO hh_json VALUES ('{}', 'a'), ('[]', 'b'), ('1', 'c'), ('\"x\"', 'd'), ('{\"k\": [1, {\"n\": null}]}', 'e'),"
      " ('[true, false, 2.5]', 'f'), ('null', 'g'), (NULL, 'h')"),
     "SELECT tableoid::regclass::text, note FROM hh_json ORDER BY note",
+    ("INSERT INTO hh_types VALUES (-5, 1.5, true, 'abc', '2024-01-01 10:00+02', '10:00+02', '1 year 2 mons',"
+     " '\\x00', '10.1.2.3/8', '08:00:2b:01:02:03', '00:00', 0, 'a', 'pg_class', 'one'),"
+     " (0, '-0', false, 'abc  ', 'infinity', '00:00:00-11', '-3 days 4 hours', '\\xdeadbeef', '::ffff:1.2.3.4',"
+     " 'ff:ff:ff:ff:ff:ff', '12:00:00.000001', 4294967295, 'Z', '', 'two'),"
+     " (32767, 'NaN', NULL, '', '1970-01-01 00:00+00', '23:59:59.99+14', '0.5 sec', '', '192.168.0.1',"
+     " '00:00:00:00:00:00', '24:00', 12345, 'x', 'Ünï', 'three'),"
+     " (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'nulls'),"
+     " (1, 2, true, 'x', '2000-01-01', '00:00+00', '1 day', '\\x01', '::1', '01:02:03:04:05:06', '01:02', 7, 'q',"
+     " 'n', 'five')"),
+    "SELECT tableoid::regclass::text, note FROM hh_types ORDER BY note",
     # ---- a partition's own rows, pruning by the key, the constraint function
     "SELECT id FROM hh_int_3_1 ORDER BY id",
     "SELECT tableoid::regclass::text, * FROM hh_int WHERE id = 7",
@@ -185,7 +198,7 @@ STEPS = [
     "SELECT tableoid::regclass::text, count(*) FROM hh_mix GROUP BY 1 ORDER BY 1",
 ]
 
-CLEANUP = ["DROP TABLE IF EXISTS hh_int, hh_big, hh_txt, hh_two, hh_mix, hh_num, hh_misc, hh_list, hh_expr, hh_sub, hh_arr, hh_points, hh_json",
+CLEANUP = ["DROP TABLE IF EXISTS hh_int, hh_big, hh_txt, hh_two, hh_mix, hh_num, hh_misc, hh_list, hh_expr, hh_sub, hh_arr, hh_points, hh_json, hh_types",
            "DROP TYPE IF EXISTS hh_pair"]
 
 
