@@ -611,6 +611,8 @@ def _key_conjuncts(node: exp.Expression, qual: str) -> list[tuple[str, str, list
             col, vals = left, [right]
         elif isinstance(conj, exp.In) and not conj.args.get("query") and not conj.args.get("not"):
             col, op, vals = conj.this, "in", list(conj.expressions)
+        elif isinstance(conj, exp.Is) and isinstance(conj.expression, exp.Null):
+            col, op, vals = conj.this, "isnull", []
         if not isinstance(col, exp.Column) or (col.table and col.table != qual):
             continue
         out.append((ident(col.this), op, vals))
@@ -643,7 +645,7 @@ def where_terms(session: Any, txn: Any, parent: Any, node: exp.Expression, qual:
 
 def _allowed(v: Any, terms: list) -> bool:
     for op, vals in terms:
-        if op == "none":
+        if op in ("none", "isnull"):
             return False
         if op == "in":
             if v not in vals:
@@ -664,7 +666,7 @@ def _range_may_match(parent: Any, b: dict, terms: dict[str, list]) -> bool:
     lo, hi = _typed(parent, first, b["from"][0]), _typed(parent, first, b["to"][0])
     hi_inclusive = len(keys) > 1 and b["to"][1] != MIN
     for op, vals in t0:
-        if op == "none":
+        if op in ("none", "isnull"):  # a NULL key is only ever in the default partition
             return False
         if op in ("=", "in"):
             if not any(_cmp_scalar(lo, v) <= 0 and (_cmp_scalar(v, hi) < 0 or (hi_inclusive and v == hi))
@@ -692,12 +694,16 @@ def may_match(txn: Any, parent: Any, child: Any, terms: dict[str, list]) -> bool
         if not t0:
             return True
         vals = [_typed(parent, keys[0], v) for v in b["values"]]
-        return any(v is not None and _allowed(v, t0) for v in vals)
+        only_null = all(op == "isnull" for op, _ in t0)  # key IS NULL: the partition that takes NULL
+        return any(_allowed(v, t0) if v is not None else only_null for v in vals)
     if b["kind"] == "hash":
         # every key bound by =: the partition of the values' hash; a one-column key bound by IN:
         # those of each value (PostgreSQL prunes an IN on one of several key columns no further)
         choices: list[list] = []
         for k in keys:
+            if any(op == "isnull" for op, _ in terms.get(k, [])):
+                choices.append([None])  # a NULL column is left out of the row's hash
+                continue
             ts = [vals for op, vals in terms.get(k, [])
                   if op == "=" or (op == "in" and (len(keys) == 1 or len(vals) == 1))]
             if not ts:
@@ -716,6 +722,9 @@ def may_match(txn: Any, parent: Any, child: Any, terms: dict[str, list]) -> bool
     for op, vals in t0:
         if op == "none":
             return False
+        if op == "isnull":  # NULL keys go to the list partition that takes NULL, else here
+            return not any(bound(sib)["kind"] == "list" and None in bound(sib)["values"]
+                           for sib in children(txn, parent))
         if op in ("=", "in"):
             values = vals
     if values is None:
