@@ -127,6 +127,8 @@ STEPS = [
     ("SELECT d, jsonb_hash(d::jsonb), jsonb_hash_extended(d::jsonb, 0), jsonb_hash_extended(d::jsonb, 77) FROM"
      " (VALUES ('{}'), ('[]'), ('1'), ('\"abc\"'), ('null'), ('true'), ('1.50'), ('{\"b\": [1, 2, {\"c\": null}],"
      " \"aa\": true, \"a\": \"x\"}'), ('[1, [2, [3]], {\"k\": false}]'), ('{\"a\": 1, \"a\": 2}')) t(d) ORDER BY d"),
+    ("SELECT hashoidvector('1 2 3'::oidvector), hashoidvectorextended('1 2 4000000000'::oidvector, 5),"
+     " hashoidvector(''::oidvector)"),
     "SELECT hash_array(ARRAY[1::money])",
     "SELECT hash_array_extended(ARRAY['(1,2)'::point], 0)",
     "CREATE TABLE hh_money (m money) PARTITION BY HASH (m)",

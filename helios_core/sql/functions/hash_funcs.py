@@ -33,6 +33,7 @@ _FUNCTIONS = [
     ("timetz_hash", "timetz_hash_extended", T.TIMETZ), ("interval_hash", "interval_hash_extended", T.INTERVAL),
     ("hashmacaddr", "hashmacaddrextended", T.MACADDR), ("hashmacaddr8", "hashmacaddr8extended", T.MACADDR8),
     ("hashinet", "hashinetextended", T.INET), ("jsonb_hash", "jsonb_hash_extended", T.JSONB),
+    ("hashoidvector", "hashoidvectorextended", T.OIDVECTOR),
 ]
 # polymorphic ones: the argument's own type says how its parts hash
 _POLYMORPHIC = [

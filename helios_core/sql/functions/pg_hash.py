@@ -309,6 +309,8 @@ def _byte_image(type_name: str, value: Any) -> bytes | None:
         return value.bytes if isinstance(value, uuid.UUID) else uuid.UUID(str(value)).bytes
     if type_name in ("macaddr", "macaddr8"):
         return bytes.fromhex(re.sub("[^0-9a-fA-F]", "", str(value)))
+    if type_name == "oidvector":  # the OIDs as 32-bit words
+        return struct.pack(f"<{len(value)}I", *value)
     if type_name in ("inet", "cidr"):
         iface = ipaddress.ip_interface(str(value))
         family = 2 if iface.version == 4 else 3  # PGSQL_AF_INET, PGSQL_AF_INET6
@@ -458,7 +460,7 @@ def _range_hash(sub: Any, value: dict, seed: int, extended: bool) -> int:
 
 def _part_hash(t: Any, value: Any, seed: int, extended: bool) -> int:
     """The extended hash of a value of SqlType ``t``, containers folding their parts' hashes."""
-    if t.element is not None:  # hash_array: h = 31 * h + element hash, from 1; NULL elements 0
+    if t.element is not None and t.name != "oidvector":  # hash_array: h = 31 * h + element hash, from 1; NULL elements 0
         h = 1
         for v in _flat(value):
             h = (h * 31 + (0 if v is None else _part_hash(t.element, v, seed, extended))) & _M64
@@ -494,7 +496,7 @@ def matches_postgresql(type_name: str) -> bool:
     """Whether ``hash_value`` gives PostgreSQL's hash for values of this type."""
     return (type_name in _INT_TYPES or type_name in _TEXT_TYPES or type_name in (
         "char", "date", "timestamp", "timestamptz", "time", "interval", "timetz", "float4", "float8", "numeric",
-        "bpchar", "bytea", "uuid", "macaddr", "macaddr8", "inet", "cidr", "jsonb", "citext"))
+        "bpchar", "bytea", "uuid", "macaddr", "macaddr8", "inet", "cidr", "jsonb", "citext", "oidvector"))
 
 
 # ------------------------------------------------------------------------ whole columns
@@ -509,13 +511,16 @@ def column_hashes(t: Any, arr: pa.Array, seed: int, extended: bool = True) -> np
         arr = arr.combine_chunks()
     n = len(arr)
     if not isinstance(t, str):
-        if t.element is not None or t.is_range or t.is_multirange or t.composite is not None or t.name == "record":
+        if t.name == "oidvector":
+            t = "oidvector"
+        elif t.element is not None or t.is_range or t.is_multirange or t.composite is not None or t.name == "record":
             out = np.zeros(n, np.uint64)
             for i, v in enumerate(arr.to_pylist()):
                 if v is not None:
                     out[i] = _part_hash(t, v, seed, extended)
             return out
-        t = t.name if t.labels is None else "enum"
+        else:
+            t = t.name if t.labels is None else "enum"
     type_name = t
     if type_name in ("int2", "int4", "int8", "oid", "bool", "date", "timestamp", "timestamptz", "time") and (
             any(f(arr.type) for f in _INT_ARROW) or pa.types.is_boolean(arr.type)):
