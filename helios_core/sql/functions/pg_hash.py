@@ -14,7 +14,7 @@ Byte order is the little-endian one (x86-64, ARM64): PostgreSQL's hashes depend 
 Types hashed as PostgreSQL does: int2, int4, int8, oid (and the reg* OID aliases), bool,
 "char", date, time, timestamp, timestamptz, interval, timetz, float4, float8, numeric (NaN
 and infinities too), text, varchar, name, bpchar (trailing blanks ignored), bytea, uuid,
-macaddr, macaddr8, inet/cidr, jsonb, citext (its lower-cased text, Python's lower-casing),
+macaddr, macaddr8, inet/cidr, oidvector, jsonb, citext (its lower-cased text, by Python's rules),
 and arrays, ranges, multiranges and composite values of these. Not matched: an enum hashes its
 label's OID in PostgreSQL, which differs between installations (here: the label's text); other
 types hash their text the same way, so they land deterministically but not where PostgreSQL
