@@ -129,6 +129,8 @@ STEPS = [
      " \"aa\": true, \"a\": \"x\"}'), ('[1, [2, [3]], {\"k\": false}]'), ('{\"a\": 1, \"a\": 2}')) t(d) ORDER BY d"),
     ("SELECT hashoidvector('1 2 3'::oidvector), hashoidvectorextended('1 2 4000000000'::oidvector, 5),"
      " hashoidvector(''::oidvector)"),
+    ("SELECT sum(hashint4extended(g, g)), sum(hash_numeric_extended(g / 7.0, g)), sum(hashtextextended(g::text,"
+     " g % 3)), sum(hash_array_extended(ARRAY[g], g)) FROM generate_series(1, 2000) g"),
     "SELECT hash_array(ARRAY[1::money])",
     "SELECT hash_array_extended(ARRAY['(1,2)'::point], 0)",
     "CREATE TABLE hh_money (m money) PARTITION BY HASH (m)",

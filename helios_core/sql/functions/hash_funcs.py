@@ -35,6 +35,7 @@ _FUNCTIONS = [
     ("hashinet", "hashinetextended", T.INET), ("jsonb_hash", "jsonb_hash_extended", T.JSONB),
     ("hashoidvector", "hashoidvectorextended", T.OIDVECTOR),
 ]
+_SEED_GROUPS = 16  # more distinct seeds in one call than this: hashed row by row
 # polymorphic ones: the argument's own type says how its parts hash
 _POLYMORPHIC = [
     ("hash_array", "hash_array_extended", lambda t: t.element is not None),
@@ -81,10 +82,16 @@ def _extended(name: str, want: T.SqlType | None, accepts: Any = None) -> Any:
         v = _argument(name, args, want, 2) if want is not None else _polymorphic_argument(name, args, accepts, 2)
         (arr, seeds), all_scalar = full([v, cast(args[1], T.INT8, context="implicit")])
         seed_values = np.asarray(seeds.fill_null(0)).astype(np.int64).view(np.uint64)
-        h = np.zeros(len(arr), np.uint64)
-        for s in np.unique(seed_values):
-            h = np.where(seed_values == s, pg_hash.column_hashes(want.name if want is not None else v.type, arr,
-                                                                 int(s)), h)
+        t = want.name if want is not None else v.type
+        uniq = np.unique(seed_values)
+        if len(uniq) > _SEED_GROUPS:  # seeds that vary row by row: one value at a time
+            h = pg_hash.seeded_hashes(t, arr, seed_values)
+        else:  # the rows of each seed together (most calls have one seed for all rows)
+            h = np.zeros(len(arr), np.uint64)
+            for s in uniq:
+                rows = np.nonzero(seed_values == s)[0]
+                part = arr if len(rows) == len(arr) else arr.take(pa.array(rows))
+                h[rows] = pg_hash.column_hashes(t, part, int(s))
         mask = np.asarray(arr.is_null()) | np.asarray(seeds.is_null())
         return Vec(pa.array(h.view(np.int64), pa.int64(), mask=mask), T.INT8, all_scalar)
 

@@ -550,6 +550,22 @@ def column_hashes(t: Any, arr: pa.Array, seed: int, extended: bool = True) -> np
     return out
 
 
+def seeded_hashes(t: Any, arr: pa.Array, seeds: np.ndarray) -> np.ndarray:
+    """Extended hashes of a column with a seed of its own per row (uint64; NULL rows 0), one
+    value at a time: for calls whose seeds differ from row to row."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    name = t if isinstance(t, str) else t.name if t.labels is None else "enum"
+    container = not isinstance(t, str) and (t.element is not None or t.is_range or t.is_multirange
+                                            or t.composite is not None or t.name == "record")
+    values = arr.to_pylist() if container else _python_values(name, arr)
+    out = np.zeros(len(arr), np.uint64)
+    for i, v in enumerate(values):
+        if v is not None:
+            out[i] = hash_typed(t, v, int(seeds[i]))
+    return out
+
+
 def _python_values(type_name: str, arr: pa.Array) -> list:
     if type_name == "numeric":
         vals = NW.to_decimals(arr)
