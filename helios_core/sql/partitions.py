@@ -612,7 +612,7 @@ def _key_conjuncts(node: exp.Expression, qual: str) -> list[tuple[str, str, list
         elif isinstance(conj, exp.In) and not conj.args.get("query") and not conj.args.get("not"):
             col, op, vals = conj.this, "in", list(conj.expressions)
         elif isinstance(conj, exp.Is) and isinstance(conj.expression, exp.Null):
-            col, op, vals = conj.this, "isnull", []
+            col, op, vals = conj.this, "notnull" if conj.args.get("negate") else "isnull", []
         if not isinstance(col, exp.Column) or (col.table and col.table != qual):
             continue
         out.append((ident(col.this), op, vals))
@@ -647,6 +647,8 @@ def _allowed(v: Any, terms: list) -> bool:
     for op, vals in terms:
         if op in ("none", "isnull"):
             return False
+        if op == "notnull":
+            continue
         if op == "in":
             if v not in vals:
                 return False
@@ -668,6 +670,8 @@ def _range_may_match(parent: Any, b: dict, terms: dict[str, list]) -> bool:
     for op, vals in t0:
         if op in ("none", "isnull"):  # a NULL key is only ever in the default partition
             return False
+        if op == "notnull":
+            continue
         if op in ("=", "in"):
             if not any(_cmp_scalar(lo, v) <= 0 and (_cmp_scalar(v, hi) < 0 or (hi_inclusive and v == hi))
                        for v in vals):

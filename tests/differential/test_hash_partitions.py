@@ -179,6 +179,15 @@ STEPS = [
     "SELECT tableoid::regclass::text, * FROM hh_two WHERE a IS NULL ORDER BY note",
     "SELECT tableoid::regclass::text, * FROM hh_two WHERE b IS NULL AND a = 1",
     "SELECT tableoid::regclass::text, * FROM hh_two WHERE a IS NULL AND b IS NULL",
+    "SELECT tableoid::regclass::text, * FROM hh_two WHERE a IS NOT NULL AND b IS NOT NULL ORDER BY note",
+    "SELECT tableoid::regclass::text, * FROM hh_two WHERE NOT a IS NULL ORDER BY note",
+    "SELECT count(*) FROM hh_int WHERE id IS NOT NULL",
+    "SELECT count(*) FROM hh_sub WHERE d IS NOT NULL",
+    ("SELECT tableoid::regclass::text, * FROM hh_int WHERE id IN (1, 2, NULL) OR id = ANY(ARRAY[3, 4])"
+     " ORDER BY id"),
+    "SELECT * FROM hh_int WHERE id = 3000000000",
+    "SELECT * FROM hh_int WHERE id = 5.5",
+    "SELECT tableoid::regclass::text, * FROM hh_int WHERE id = 5.0",
     ("SELECT id, satisfies_hash_partition('hh_int'::regclass, 3, 0, id), satisfies_hash_partition('hh_int'::regclass,"
     " 3, 1, id), satisfies_hash_partition('hh_int'::regclass, 3, 2, id) FROM hh_int ORDER BY id"),
     "SELECT note, satisfies_hash_partition('hh_two'::regclass, 4, 2, a, b) FROM hh_two ORDER BY note",
@@ -255,7 +264,9 @@ _PRUNED = ["SELECT * FROM hh_int WHERE id = 3", "SELECT * FROM hh_int WHERE id I
            "SELECT * FROM hh_two WHERE a IS NULL AND b = 'x'", "SELECT * FROM hh_two WHERE a IS NULL AND b IS NULL",
            "SELECT * FROM hh_two WHERE a IS NULL", "SELECT * FROM hh_sub WHERE d IS NULL",
            "SELECT * FROM hh_sub WHERE d = 3 AND id IS NULL", "SELECT * FROM hh_lst WHERE k IS NULL",
-           "SELECT * FROM hh_lst WHERE k = 'a'", "SELECT * FROM hh_lst2 WHERE k IS NULL"]
+           "SELECT * FROM hh_lst WHERE k = 'a'", "SELECT * FROM hh_lst2 WHERE k IS NULL",
+           "SELECT * FROM hh_int WHERE id IS NOT NULL", "SELECT * FROM hh_lst WHERE k IS NOT NULL",
+           "SELECT * FROM hh_sub WHERE d IS NOT NULL"]
 
 
 def _scanned(outcome) -> set[str]:
