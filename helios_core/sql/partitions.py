@@ -612,11 +612,17 @@ def _key_conjuncts(node: exp.Expression, qual: str) -> list[tuple[str, str, list
         elif isinstance(conj, exp.In) and not conj.args.get("query") and not conj.args.get("not"):
             col, op, vals = conj.this, "in", list(conj.expressions)
         elif isinstance(conj, exp.Is) and isinstance(conj.expression, exp.Null):
+            if not conj.args.get("negate") and _outer_joins(select):
+                continue  # IS NULL holds for an outer join's NULL-extended rows: not a scan filter
             col, op, vals = conj.this, "notnull" if conj.args.get("negate") else "isnull", []
         if not isinstance(col, exp.Column) or (col.table and col.table != qual):
             continue
         out.append((ident(col.this), op, vals))
     return out
+
+
+def _outer_joins(select: exp.Expression) -> bool:
+    return any(j.args.get("side") for j in select.find_all(exp.Join))
 
 
 def _is_parameter(v: exp.Expression) -> bool:

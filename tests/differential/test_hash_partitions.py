@@ -182,6 +182,17 @@ STEPS = [
     "SELECT tableoid::regclass::text, * FROM hh_two WHERE a IS NOT NULL AND b IS NOT NULL ORDER BY note",
     "SELECT tableoid::regclass::text, * FROM hh_two WHERE NOT a IS NULL ORDER BY note",
     "SELECT count(*) FROM hh_int WHERE id IS NOT NULL",
+    # IS NULL on an outer join's nullable side keeps every partition (NULL-extended rows pass it)
+    "INSERT INTO hh_lst VALUES ('a'), (NULL), ('z')",
+    "SELECT v.x, l.k FROM (VALUES ('a'), ('q')) v(x) LEFT JOIN hh_lst l ON l.k = v.x WHERE l.k IS NULL ORDER BY 1",
+    "SELECT v.x, l.k FROM hh_lst l RIGHT JOIN (VALUES ('a'), ('q')) v(x) ON l.k = v.x WHERE l.k IS NULL ORDER BY 1",
+    "SELECT tableoid::regclass::text, k FROM hh_lst WHERE k IS NULL",
+    ("SELECT n.note, t.note FROM hh_num n LEFT JOIN hh_two t ON t.a = 1 AND n.note = 'zero' WHERE t.a IS NULL"
+     " ORDER BY 1, 2"),
+    ("SELECT n.note, t.note FROM hh_two t RIGHT JOIN hh_num n ON t.a = 1 AND n.note = 'zero' WHERE t.a IS NULL"
+     " ORDER BY 1, 2"),
+    ("SELECT n.note, t.note FROM hh_num n LEFT JOIN hh_two t ON t.b = n.note WHERE t.a IS NOT NULL"
+     " ORDER BY 1, 2"),
     "SELECT count(*) FROM hh_sub WHERE d IS NOT NULL",
     ("SELECT tableoid::regclass::text, * FROM hh_int WHERE id IN (1, 2, NULL) OR id = ANY(ARRAY[3, 4])"
      " ORDER BY id"),
