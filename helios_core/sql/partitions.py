@@ -17,8 +17,12 @@ type round-trips (arrays, ranges, enums).
   time, so EXPLAIN shows only the partitions read; terms whose values are parameters
   (``key = $1``) prune when the statement runs (``RuntimeGuard``).
 
-Hash partitioning places rows by a hash of our own (CRC-32 of the values' text), not by
-PostgreSQL's hash functions: the partition a given row lands in differs from PostgreSQL's.
+Hash partitioning places rows as PostgreSQL does (``functions.pg_hash.row_hashes``: each
+non-NULL key column's extended hash with PostgreSQL's partition seed, combined, modulo each
+partition's modulus), so a row lands in the partition PostgreSQL puts it in, pruning by
+``key = value`` picks that partition and ``satisfies_hash_partition`` agrees. Enum keys are
+hashed by their label: deterministic, but not PostgreSQL's placement, which hashes the label's
+OID (pg_hash lists the types that match).
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ from __future__ import annotations
 import base64
 import contextvars
 import functools
-import zlib
+import itertools
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlglot
@@ -41,6 +46,7 @@ from helios_core.sql import constraints, foreign_tables, object_privileges
 from helios_core.sql import types as T
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.expr import Field, Scope, compile_scalar
+from helios_core.sql.functions import pg_hash
 from helios_core.sql.operators.base import batch_of
 from helios_core.sql.planner import system_columns
 from helios_core.sql.row_security import policies as rls_policies
@@ -48,6 +54,7 @@ from helios_core.sql.temp_tables import is_temp_schema
 from helios_core.sql.types import INT8, OID
 
 MIN, MAX = "MINVALUE", "MAXVALUE"
+_HASH_PRUNE_COMBOS = 256  # IN lists over hash keys prune up to this many value combinations
 
 # rows an UPDATE through a partitioned table moves out of their partition: (root, new rows)
 ROW_MOVES: contextvars.ContextVar[list | None] = contextvars.ContextVar("helios_row_moves", default=None)
@@ -208,6 +215,17 @@ def spec_from_property(session: Any, txn: Any, prop: exp.PartitionedByProperty, 
         cols.append(name)
         exprs[name] = text
         types[name] = compiled.type.sql_name()
+    if strategy == "hash":
+        by_name = {c.name: c for c in columns}
+        for name in cols:
+            t = (T.type_from_name(types[name]) if name in types else
+                 T.type_from_name(by_name[name].metadata["sql_type"]) if (by_name[name].metadata or {}).get("sql_type")
+                 else T.sql_type_of_arrow(by_name[name].type))
+            if t.name in pg_hash.NO_HASH:
+                raise HeliosError(f'data type {t.base.sql_name()} has no default operator class for access method '
+                                  '"hash"', sqlstate="42704",
+                                  hint="You must specify a hash operator class or define a default hash operator "
+                                       "class for the data type.")
     out: dict[str, Any] = {"strategy": strategy, "columns": cols}
     if exprs:
         out["exprs"] = exprs
@@ -427,16 +445,21 @@ def _ge(parent: Any, keys: list[pa.Array], vals: list, strict: bool) -> pa.Array
     return gt if strict else pc.or_(gt, eq)
 
 
-def _hash_remainders(keys: list[pa.Array], modulus: int) -> list[int]:
-    cols = [k.to_pylist() for k in keys]
-    out = []
-    for row in zip(*cols, strict=True):
-        h = 0
-        for v in row:
-            if v is not None:
-                h = zlib.crc32(str(v).encode(), h)
-        out.append(h % modulus)
-    return out
+def _hash_remainders(parent: Any, keys: list[pa.Array], modulus: int, hashes: dict | None = None) -> Any:
+    """Each row's remainder of PostgreSQL's partition hash (pg_hash.row_hashes) by ``modulus``;
+    ``hashes`` keeps the row hashes for the other moduli of the same rows."""
+    if hashes is None:
+        hashes = {}
+    if "rows" not in hashes:
+        names = spec(parent)["columns"]
+        hashes["rows"] = pg_hash.row_hashes([(hash_type(parent, k), arr)
+                                             for k, arr in zip(names, keys, strict=True)])
+    return hashes["rows"] % np.uint64(modulus)
+
+
+def hash_type(parent: Any, key: str) -> Any:
+    """The type whose hash function PostgreSQL's default hash opclass uses for this key."""
+    return key_sql_type(parent, key)
 
 
 def accepts(parent: Any, b: dict, batch: pa.RecordBatch, hashes: dict | None = None, ctx: Any = None,
@@ -464,8 +487,8 @@ def accepts(parent: Any, b: dict, batch: pa.RecordBatch, hashes: dict | None = N
         hashes = {}
     m = b["modulus"]
     if m not in hashes:
-        hashes[m] = _hash_remainders(keys, m)
-    return pa.array([r == b["remainder"] for r in hashes[m]])
+        hashes[m] = _hash_remainders(parent, keys, m, hashes)
+    return pa.array(hashes[m] == b["remainder"], pa.bool_())
 
 
 def _subset(batch: pa.RecordBatch, mask: pa.Array) -> pa.RecordBatch:
@@ -588,10 +611,18 @@ def _key_conjuncts(node: exp.Expression, qual: str) -> list[tuple[str, str, list
             col, vals = left, [right]
         elif isinstance(conj, exp.In) and not conj.args.get("query") and not conj.args.get("not"):
             col, op, vals = conj.this, "in", list(conj.expressions)
+        elif isinstance(conj, exp.Is) and isinstance(conj.expression, exp.Null):
+            if not conj.args.get("negate") and _outer_joins(select):
+                continue  # IS NULL holds for an outer join's NULL-extended rows: not a scan filter
+            col, op, vals = conj.this, "notnull" if conj.args.get("negate") else "isnull", []
         if not isinstance(col, exp.Column) or (col.table and col.table != qual):
             continue
         out.append((ident(col.this), op, vals))
     return out
+
+
+def _outer_joins(select: exp.Expression) -> bool:
+    return any(j.args.get("side") for j in select.find_all(exp.Join))
 
 
 def _is_parameter(v: exp.Expression) -> bool:
@@ -620,8 +651,10 @@ def where_terms(session: Any, txn: Any, parent: Any, node: exp.Expression, qual:
 
 def _allowed(v: Any, terms: list) -> bool:
     for op, vals in terms:
-        if op == "none":
+        if op in ("none", "isnull"):
             return False
+        if op == "notnull":
+            continue
         if op == "in":
             if v not in vals:
                 return False
@@ -641,8 +674,10 @@ def _range_may_match(parent: Any, b: dict, terms: dict[str, list]) -> bool:
     lo, hi = _typed(parent, first, b["from"][0]), _typed(parent, first, b["to"][0])
     hi_inclusive = len(keys) > 1 and b["to"][1] != MIN
     for op, vals in t0:
-        if op == "none":
+        if op in ("none", "isnull"):  # a NULL key is only ever in the default partition
             return False
+        if op == "notnull":
+            continue
         if op in ("=", "in"):
             if not any(_cmp_scalar(lo, v) <= 0 and (_cmp_scalar(v, hi) < 0 or (hi_inclusive and v == hi))
                        for v in vals):
@@ -669,16 +704,26 @@ def may_match(txn: Any, parent: Any, child: Any, terms: dict[str, list]) -> bool
         if not t0:
             return True
         vals = [_typed(parent, keys[0], v) for v in b["values"]]
-        return any(v is not None and _allowed(v, t0) for v in vals)
+        only_null = all(op == "isnull" for op, _ in t0)  # key IS NULL: the partition that takes NULL
+        return any(_allowed(v, t0) if v is not None else only_null for v in vals)
     if b["kind"] == "hash":
-        eq: list[Any] = []
+        # every key bound by =: the partition of the values' hash; a one-column key bound by IN:
+        # those of each value (PostgreSQL prunes an IN on one of several key columns no further)
+        choices: list[list] = []
         for k in keys:
-            ts = [vals for op, vals in terms.get(k, []) if op == "=" or (op == "in" and len(vals) == 1)]
+            if any(op == "isnull" for op, _ in terms.get(k, [])):
+                choices.append([None])  # a NULL column is left out of the row's hash
+                continue
+            ts = [vals for op, vals in terms.get(k, [])
+                  if op == "=" or (op == "in" and (len(keys) == 1 or len(vals) == 1))]
             if not ts:
                 return True
-            eq.append(ts[0][0])
-        arrays = [pa.array([v], _key_arrow(parent, k)) for k, v in zip(keys, eq, strict=True)]
-        return _hash_remainders(arrays, b["modulus"])[0] == b["remainder"]
+            choices.append(min(ts, key=len))
+        combos = list(itertools.islice(itertools.product(*choices), _HASH_PRUNE_COMBOS + 1))
+        if len(combos) > _HASH_PRUNE_COMBOS:
+            return True
+        arrays = [pa.array([c[i] for c in combos], _key_arrow(parent, k)) for i, k in enumerate(keys)]
+        return bool((_hash_remainders(parent, arrays, b["modulus"]) == b["remainder"]).any())
     # default: needed unless equality terms on the (first) key all land in other partitions
     t0 = terms.get(keys[0])
     if not t0 or len(keys) > 1 or spec(parent).get("exprs"):
@@ -687,6 +732,9 @@ def may_match(txn: Any, parent: Any, child: Any, terms: dict[str, list]) -> bool
     for op, vals in t0:
         if op == "none":
             return False
+        if op == "isnull":  # NULL keys go to the list partition that takes NULL, else here
+            return not any(bound(sib)["kind"] == "list" and None in bound(sib)["values"]
+                           for sib in children(txn, parent))
         if op in ("=", "in"):
             values = vals
     if values is None:

@@ -77,6 +77,7 @@ def _load_builtins() -> None:
         bitstring_ops,
         datetime_funcs,
         enums,
+        hash_funcs,
         json_records,
         jsonb,
         jsonb_function_forms,
