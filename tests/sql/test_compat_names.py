@@ -42,11 +42,14 @@ CASES = [
     ("select nspname from pg_namespace where oid = 'public'::regnamespace", ["nspname"], [("public",)]),
     ("select rolname from pg_roles where oid = 'helios'::regrole", ["rolname"], [("helios",)]),
     ("select 'x'::pg_catalog.text || 'y'", ["?column?"], [("xy",)]),
-    # regclass shows the relation's name
-    ("select 'pg_class'::regclass, 't'::regclass as r", ["regclass", "r"], [("pg_class", "t")]),
-    ("select tableoid::regclass, id from t order by id", ["tableoid", "id"], [("t", 1), ("t", 2)]),
-    ("select conrelid::pg_catalog.regclass as ontable from pg_constraint where conrelid = 't'::regclass",
+    # regclass's text is the relation's name (its value, in Arrow rows, the OID; over the wire the
+    # column is typed regclass: plugins/protocol_pg/tests/test_regclass_columns.py)
+    ("select 'pg_class'::regclass::text, 't'::regclass::text as r", ["text", "r"], [("pg_class", "t")]),
+    ("select tableoid::regclass::text, id from t order by id", ["tableoid", "id"], [("t", 1), ("t", 2)]),
+    ("select conrelid::pg_catalog.regclass::text as ontable from pg_constraint where conrelid = 't'::regclass",
      ["ontable"], [("t",)]),
+    ("select 'pg_class'::regclass = 1259::oid, 't'::regclass::oid = tableoid from t limit 1",
+     ["?column?", "?column?"], [(True, True)]),
 ]
 
 

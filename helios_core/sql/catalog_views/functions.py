@@ -720,9 +720,6 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_get_statisticsobjdef", impl=_null_text, return_type="text"),
     SqlFunction(name="pg_tablespace_location", impl=_empty_text, return_type="text"),
     SqlFunction(name="array_to_string", impl=_array_to_string, return_type="text"),
-    SqlFunction(name="helios_regclass_name",
-                impl=lambda a: _map(a, lambda o: None if o is None else (regclass_name(o) or str(o)), pa.string()),
-                return_type="text"),
     SqlFunction(name="helios_namespace_oid", impl=_namespace_oid_of, return_type="oid"),
 ]
 

@@ -6,8 +6,6 @@ Catalog queries from psql, SQLAlchemy and asyncpg spell things the long way::
     public.lower(x)                           -> lower(x)
     a OPERATOR(pg_catalog.~) b                -> a ~ b
     x::pg_catalog.text                        -> x::text
-    SELECT c.oid::regclass AS t ...           -> SELECT helios_regclass_name(c.oid::regclass) AS t
-                                                 (the statement's own select list only)
     'pg_class'::regclass                      -> helios_regclass_in('pg_class')::regclass
     'pg_catalog'::regnamespace                -> helios_regnamespace_in('pg_catalog')
     'helios'::regrole                         -> helios_regrole_in('helios')
@@ -63,8 +61,6 @@ def normalize(tree: exp.Expression) -> exp.Expression:
             _oid_cast(node)
         elif type(node).__name__ == "CurrentVersion":
             node.replace(exp.Anonymous(this="version", expressions=[]))
-        elif isinstance(node, exp.Select) and node is tree:  # only the rows the client sees
-            _regclass_names(node)
     return tree
 
 
@@ -114,27 +110,6 @@ def _oid_cast(node: exp.Cast) -> None:
     if name is None:
         return
     node.set("to", _type_node(name))  # the OID alias types' input looks the name up (oid_aliases)
-
-
-def _regclass_names(sel: exp.Select) -> None:
-    """A select item ``x::regclass`` shows the relation's name, as regclass's text output does.
-
-    (The value becomes text: the name lookup needs the catalog, which type output has no access to.)
-    """
-    from helios_core.sql.planner.builder import output_name
-
-    for item in list(sel.expressions):
-        body = item.this if isinstance(item, exp.Alias) else item
-        to = body.args.get("to") if isinstance(body, exp.Cast) else None
-        if to is None or not _regclass_type(to):
-            continue
-        name = item.alias if isinstance(item, exp.Alias) else output_name(body)
-        shown = exp.Anonymous(this="helios_regclass_name", expressions=[body.copy()])
-        item.replace(exp.alias_(shown, name, quoted=True))
-
-
-def _regclass_type(to: exp.Expression) -> bool:
-    return _type_name(to) == "regclass" or (isinstance(to, exp.DataType) and to.sql().lower() == "regclass")
 
 
 def _type_node(name: str) -> exp.Expression:
