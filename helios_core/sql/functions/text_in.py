@@ -646,7 +646,7 @@ def parse_time(arr: pa.Array) -> pa.Array:
         if low == "allballs":
             out.append(0)
             continue
-        m = re.fullmatch(r"(?:\d{4}-\d{1,2}-\d{1,2}[ t])?(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([ap]m)?"
+        m = re.fullmatch(r"(?:\d{4}-\d{1,2}-\d{1,2}[ t])?(\d+:\d+(?::\d+(?:\.\d+)?)?)\s*([ap]m)?"
                          r"\s*(z|utc|[+-]\d{1,2}(?::?\d{2})?)?", low)
         if not m:
             raise HeliosError(f'invalid input syntax for type time: "{x}"', sqlstate="22007")
