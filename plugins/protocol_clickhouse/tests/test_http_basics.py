@@ -241,15 +241,17 @@ def test_ddl_engines(http):
     assert http.request(body="CREATE TABLE mt (k UInt32, d Date) ENGINE = MergeTree PARTITION BY toYYYYMM(d) "
                              "ORDER BY k SETTINGS index_granularity = 8192").status == 200
     # the merging engines are built (merge_engines; tests/chdb_cases/merge_engines.sql), the aggregating one and
-    # state columns too (tests/chdb_cases/aggregate_states.sql); an engine not built is refused
+    # state columns too (tests/chdb_cases/aggregate_states.sql), Join tables; an engine not built is refused
     assert http.request(body="CREATE TABLE rmt (k UInt32) ENGINE = ReplacingMergeTree ORDER BY k").status == 200
     assert http.request("SELECT engine FROM system.tables WHERE name = 'rmt'").text == "ReplacingMergeTree\n"
     assert http.request(body="CREATE TABLE amt (k UInt32, s SimpleAggregateFunction(sum, UInt64), "
                              "u AggregateFunction(uniq, UInt64)) ENGINE = AggregatingMergeTree ORDER BY k").status == 200
     assert http.request("SELECT engine FROM system.tables WHERE name = 'amt'").text == "AggregatingMergeTree\n"
-    reply = http.request(body="CREATE TABLE jt (k UInt32) ENGINE = Join(ANY, LEFT, k)")
+    assert http.request(body="CREATE TABLE jt (k UInt32) ENGINE = Join(ANY, LEFT, k)").status == 200
+    reply = http.request(body="CREATE TABLE bt (k UInt32) ENGINE = Buffer(default, mt, 16, 10, 100, 10000, 1000000, "
+                              "10000000, 100000000)")
     assert reply.headers["x-clickhouse-exception-code"] == "48"
-    assert b"JOIN" in reply.body
+    assert b"BUFFER" in reply.body.upper()
     assert http.request("SHOW TABLES").text.splitlines() == sorted(http.request("SHOW TABLES").text.splitlines())
     assert http.request("EXISTS TABLE mt").text == "1\n"
     assert http.request(body="ALTER TABLE mt DELETE WHERE k = 1").status == 200
