@@ -287,14 +287,19 @@ def bound_from_ast(session: Any, txn: Any, parent: Any, part_name: str, node: An
         raise InvalidTableDefinition(f"invalid bound specification for a {strategy} partition")
     modulus = int(this.name) if isinstance(this, exp.Literal) else 0
     remainder = int(node.expression.name) if isinstance(node.expression, exp.Literal) else -1
-    if modulus <= 0:
-        raise InvalidTableDefinition("modulus for hash partition must be an integer value greater than zero")
-    if remainder < 0:
-        raise InvalidTableDefinition("remainder for hash partition must be an integer value greater than or "
-                                     "equal to zero")
-    if remainder >= modulus:
-        raise InvalidTableDefinition("remainder for hash partition must be less than modulus")
+    check_hash_bound(modulus, remainder, InvalidTableDefinition)
     return {"kind": "hash", "modulus": modulus, "remainder": remainder}
+
+
+def check_hash_bound(modulus: int, remainder: int, error: type[HeliosError]) -> None:
+    """PostgreSQL's checks of a hash partition's (modulus, remainder): 42P16 in FOR VALUES WITH,
+    22023 as satisfies_hash_partition's arguments (``error`` says which)."""
+    if modulus <= 0:
+        raise error("modulus for hash partition must be an integer value greater than zero")
+    if remainder < 0:
+        raise error("remainder for hash partition must be an integer value greater than or equal to zero")
+    if remainder >= modulus:
+        raise error("remainder for hash partition must be less than modulus")
 
 
 def _range_values(session: Any, txn: Any, parent: Any, nodes: list) -> list:

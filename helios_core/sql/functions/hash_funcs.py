@@ -142,13 +142,7 @@ def _satisfies_hash_partition(args: list[Vec]) -> Vec:
         if oid is None or modulus is None or remainder is None:
             out.append(False)  # never NULL: a constraint would take NULL as a pass
             continue
-        if modulus <= 0:
-            raise InvalidParameterValue("modulus for hash partition must be an integer value greater than zero")
-        if remainder < 0:
-            raise InvalidParameterValue("remainder for hash partition must be an integer value greater than or "
-                                        "equal to zero")
-        if remainder >= modulus:
-            raise InvalidParameterValue("remainder for hash partition must be less than modulus")
+        partitions.check_hash_bound(modulus, remainder, InvalidParameterValue)
         if oid not in hashes:
             parent = _partitioned_table(oid)
             spec = partitions.spec(parent)
