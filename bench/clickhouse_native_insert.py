@@ -5,7 +5,9 @@
 One ``helios serve`` with the ClickHouse and PostgreSQL protocols and a private PostgreSQL 15
 cluster (bench.pg_cluster); the same rows (id bigint, amount double precision, name text, at
 timestamp) go into a fresh table per run: through the native protocol in blocks of ``--block``
-rows (columnar, lz4 off and on), and as pre-encoded COPY text into HeliosDB and PostgreSQL.
+rows (columnar Python lists, lz4 off and on; and a pandas DataFrame sent with the driver's
+``use_numpy``, the way its documentation gives for large inserts), and as pre-encoded COPY text
+into HeliosDB and PostgreSQL.
 Prints rows/s, median [min-max] of the runs, and rows per CPU-second of the server process (of
 the PostgreSQL backend that ran the COPY) which a loaded machine's wall clock does not blur.
 Not part of the test suite.
@@ -95,6 +97,21 @@ def main() -> None:
                     client.execute("INSERT INTO ingest (id, amount, name, at) VALUES", columns, columnar=True)
                 return action
 
+            def native_numpy() -> Callable[[], None]:
+                import numpy as np
+                import pandas as pd
+
+                client = Client("127.0.0.1", port=helios.port("clickhouse"),
+                                settings={"insert_block_size": args.block, "use_numpy": True})
+                frame = pd.DataFrame({"id": np.asarray(columns[0], dtype=np.int64),
+                                      "amount": np.asarray(columns[1], dtype=np.float64),
+                                      "name": np.asarray(columns[2], dtype=object),
+                                      "at": np.asarray(columns[3], dtype="datetime64[s]")})
+
+                def action() -> None:
+                    client.insert_dataframe("INSERT INTO ingest (id, amount, name, at) VALUES", frame)
+                return action
+
             print(f"{args.rows:,} rows, {args.runs} runs (+1 warm-up), native blocks of {args.block:,} rows")
             helios_pid = helios.process.pid
             backend_pid = pconn.execute("select pg_backend_pid()").fetchone()[0]
@@ -102,6 +119,8 @@ def main() -> None:
                   _timed(args.runs, fresh(hconn), native(False), args.rows, helios_pid))
             print("helios   native INSERT (lz4)  ",
                   _timed(args.runs, fresh(hconn), native("lz4"), args.rows, helios_pid))
+            print("helios   native INSERT, numpy ",
+                  _timed(args.runs, fresh(hconn), native_numpy(), args.rows, helios_pid))
             print("helios   COPY FROM STDIN      ", _timed(args.runs, fresh(hconn), copy(hconn), args.rows, helios_pid))
             print("postgres COPY FROM STDIN      ", _timed(args.runs, fresh(pconn), copy(pconn), args.rows, backend_pid))
     finally:

@@ -129,7 +129,7 @@ def replay(store: Store, payload: bytes) -> None:
                 else:
                     ch = Chunk(store._next_chunk_id(), records.ipc_to_batch(blobs[ref[0]]), ts)
                 if ref[1] >= 0:  # versions it wrote and replaced itself
-                    ch.ended[records.blob_to_ints(blobs[ref[1]])] = ts
+                    ch.end(records.blob_to_ints(blobs[ref[1]]), ts)
                 layer.chunks[ch.chunk_id] = ch
                 index_chunk(layer, ch)
             if L["t"] >= 0:
@@ -150,7 +150,7 @@ def _end_rows(layer: Layer, rowids: np.ndarray, ts: int) -> None:
         if ch is None:
             continue
         if ch.ended[pos] == MAX_TS:
-            ch.ended[pos] = ts
+            ch.end(pos, ts)
 
 
 # ---------------------------------------------------------------------------- atomic files
@@ -317,7 +317,7 @@ def load(store: Store) -> tuple[int, int]:
             int(cols["ended"][i])
         layer = by_id[b].layers[d]
         if cols["kind"][i] == 0:
-            layer.chunks[x].ended[pos] = e
+            layer.chunks[x].end(pos, e)
         else:
             layer.tomb[x] = e
     for branch in by_id.values():

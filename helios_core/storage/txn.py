@@ -319,7 +319,7 @@ class Transaction(ReadOps, CatalogOps):
                 for cid in np.unique(cids).tolist():
                     ch = layer.chunks.get(cid)
                     if ch is not None:
-                        ch.ended[locs[cids == cid] & 0xFFFFFFFF] = ts
+                        ch.end(locs[cids == cid] & 0xFFFFFFFF, ts)
             for r in w.tombs:
                 layer.tomb[r] = ts
             layer.rowloc.absorb(w.own)
@@ -383,7 +383,7 @@ class Transaction(ReadOps, CatalogOps):
                 cid, pos = unpack_loc(loc)
                 ch = layer.chunks.get(cid)
                 if ch is not None and ch.ended[pos] == -self.txid:
-                    ch.ended[pos] = MAX_TS
+                    ch.end(pos, MAX_TS)
             for r in w.tombs:
                 if layer.tomb.get(r) == -self.txid:
                     del layer.tomb[r]
@@ -454,7 +454,7 @@ class Transaction(ReadOps, CatalogOps):
                     cid, pos = unpack_loc(loc)
                     ch = layer.chunks.get(cid)
                     if ch is not None and ch.ended[pos] == me:
-                        ch.ended[pos] = MAX_TS
+                        ch.end(pos, MAX_TS)
                 for r in w.tombs[ntomb:]:
                     if layer.tomb.get(r) == me:
                         del layer.tomb[r]
@@ -846,7 +846,7 @@ class Transaction(ReadOps, CatalogOps):
                     elif kind == _OWN:
                         if mode == "write":
                             cid, pos = unpack_loc(info)
-                            layer.chunks[cid].ended[pos] = -self.txid
+                            layer.chunks[cid].end(pos, -self.txid)
                             w.own_ended.append(info)
                         done[i] = True
                         bases[i] = info
@@ -855,7 +855,7 @@ class Transaction(ReadOps, CatalogOps):
                         done[i] = True
                         if kind == _COMMITTED:
                             cid, pos = unpack_loc(info)
-                            layer.chunks[cid].ended[pos] = -self.txid
+                            layer.chunks[cid].end(pos, -self.txid)
                             w.ended_locs.append(info)
                             w.ended_rowids.append(r)
                         else:
@@ -925,7 +925,7 @@ class Transaction(ReadOps, CatalogOps):
             if not good.any():
                 continue
             gsel = sel[good]
-            ch.ended[pos[good]] = me
+            ch.end(pos[good], me)
             done[gsel] = True
             bases[gsel] = locs[gsel]
             w.ended_locs.extend(locs[gsel].tolist())
@@ -1061,7 +1061,7 @@ class Transaction(ReadOps, CatalogOps):
                         w.tombs.append(r)
                         return 1
                     cid, pos = unpack_loc(info)
-                    layer.chunks[cid].ended[pos] = me
+                    layer.chunks[cid].end(pos, me)
                     if kind == _OWN:
                         w.own_ended.append(info)
                     else:

@@ -13,11 +13,15 @@ transaction, or a flushed/compacted segment). Every version carries:
 A snapshot ``(ts, txid)`` sees a version when ``created <= ts < ended``, plus the
 writer's own pending versions and minus versions it ended itself. The test is
 evaluated on whole numpy/Arrow columns at once (``visible_mask``); the ``ended``
-column lives in a numpy array because later deletes stamp it in place.
+column lives in a numpy array because later deletes stamp it in place: through ``Chunk.end``
+(or by assigning a new array), which bumps the chunk's ``ended_version`` so that the range of
+its stamps, kept per chunk (``ended_range``), is recomputed only after a change: a scan of an
+unchanged table does not pass over every stamp again to learn that nothing ended.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -30,12 +34,15 @@ LOC_SHIFT = 32
 LOC_MASK = (1 << LOC_SHIFT) - 1
 ARROW_MASK_ROWS = 4096  # chunks at least this long get their visibility from pyarrow.compute
 DEAD_CHECK_ROWS = 1024  # chunks at least this long are first checked for "every version ended" (two passes, no mask)
+# the test suite sets it: every use of a kept stamp range is checked against the stamps themselves
+# (a write to ``ended`` that bypassed ``Chunk.end`` would show as a stale range)
+_CHECK_RANGES = bool(os.environ.get("HELIOS_CHECK_ENDED_RANGES"))
 
 
 class Chunk:
     """Immutable row data (physical columns ``c<col_id>`` + ``_rowid``) with MVCC stamps."""
 
-    __slots__ = ("_data", "bloom", "chunk_id", "created", "ended", "index_data", "key_arrays", "last_read",
+    __slots__ = ("_data", "_ended", "_ended_range", "bloom", "chunk_id", "created", "ended_version", "index_data", "key_arrays", "last_read",
                  "part", "rowid_order", "rowids_np", "segment", "sorted_index", "source", "spill", "stats", "tier")
 
     def __init__(
@@ -47,6 +54,8 @@ class Chunk:
         self.source = source  # a segment on a remote tier: ``data`` is fetched (through a cache) when read
         self.created = created
         rows = data.num_rows if data is not None else num_rows
+        self.ended_version = 0
+        self._ended_range: tuple[int, int, int] | None = None
         self.ended = np.full(rows, MAX_TS, dtype=np.int64) if ended is None else ended
         self.segment: str | None = None  # tier name once flushed
         self.tier = "hot"  # the tier its segment is recorded on (manifest)
@@ -60,6 +69,33 @@ class Chunk:
         self.part: int | None = None  # a packed chunk's time chunk (helios_core.storage.packed)
         self.sorted_index: dict[str, Any] | None = None  # column -> its sorted copy (storage.secondary_index)
         self.spill: str | None = None  # the spill file its rows are mapped from (storage.spill)
+
+    @property
+    def ended(self) -> np.ndarray:
+        """The versions' end stamps (write them with ``end``)."""
+        return self._ended
+
+    @ended.setter
+    def ended(self, value: np.ndarray) -> None:
+        self._ended = value
+        self.ended_version += 1
+
+    def end(self, pos: Any, stamp: Any) -> None:
+        """Stamp the versions at ``pos`` (an index, a mask or positions) as ended by ``stamp``."""
+        self._ended[pos] = stamp
+        self.ended_version += 1
+
+    def ended_range(self) -> tuple[int, int]:
+        """(smallest, largest) end stamp, kept until the stamps change."""
+        kept = self._ended_range
+        version = self.ended_version
+        if kept is None or kept[2] != version:
+            e = self._ended
+            kept = self._ended_range = (int(e.min()), int(e.max()), version)
+        elif _CHECK_RANGES:
+            e = self._ended
+            assert (int(e.min()), int(e.max())) == kept[:2], f"chunk {self.chunk_id}: stale ended range {kept}"
+        return kept[0], kept[1]
 
     @property
     def data(self) -> pa.RecordBatch:
@@ -139,8 +175,10 @@ class Chunk:
     def all_ended_by(self, ts: int) -> bool:
         """Whether every version of a chunk of DEAD_CHECK_ROWS or more ended by a commit at or before
         ``ts`` (no snapshot at ``ts`` sees any; two passes over ``ended``, no mask). Smaller chunks: False."""
-        e = self.ended
-        return len(e) >= DEAD_CHECK_ROWS and 0 <= e.min() <= ts and e.max() <= ts
+        if len(self._ended) < DEAD_CHECK_ROWS:
+            return False
+        first, last = self.ended_range()
+        return 0 <= first <= ts and last <= ts
 
     def visible_mask(self, ts: int, txid: int) -> np.ndarray | pa.BooleanArray | bool | None:
         """Which versions snapshot (ts, txid) sees: None (none), True (all) or a boolean array.
@@ -160,12 +198,12 @@ class Chunk:
             created_ok: np.ndarray | bool = True
         else:
             created_ok = False
-        e = self.ended
+        e = self._ended
         if len(e) >= DEAD_CHECK_ROWS:
-            first_end = e.min()
+            first_end, last_end = self.ended_range()
             if created_ok is True and len(e) >= ARROW_MASK_ROWS and first_end > ts:
-                return True  # nothing ended, deleted or locked as the snapshot sees it: one pass, no mask
-            if 0 <= first_end <= ts and e.max() <= ts:
+                return True  # nothing ended, deleted or locked as the snapshot sees it: no pass, no mask
+            if 0 <= first_end <= ts and last_end <= ts:
                 return None  # every version ended by a commit the snapshot sees (replaced or deleted rows)
         if len(e) >= ARROW_MASK_ROWS:
             ea = pa.array(e)

@@ -35,7 +35,15 @@ from sqlglot.errors import ParseError, TokenError
 
 from helios_core.errors import HeliosError
 from helios_core.types import python_values
-from helios_protocol_clickhouse import catalog, column_types, join_engine, merge_engines, names, statements
+from helios_protocol_clickhouse import (
+    catalog,
+    column_types,
+    join_engine,
+    merge_engines,
+    names,
+    query_cache,
+    statements,
+)
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
@@ -110,6 +118,7 @@ class ClickHouseSession:
     _search_path: str | None = None
     _stable_ties: bool = False
     _timeout_ms: int = 0
+    _recording: tuple | None = None  # the query_cache key of the plain query being translated
 
     def run(self, sql: str, data: bytes | None = None, params: dict[str, str] | None = None) -> list[ChResult]:
         """Run one ClickHouse statement; ``data`` is the INSERT's payload when it is sent apart."""
@@ -155,6 +164,13 @@ class ClickHouseSession:
         special = statements.try_special(self, sql) if specials else None
         if special is not None:
             return special
+        key = query_cache.key_of(self, sql) if specials and not data else None
+        if key is not None:
+            kept = query_cache.SHARED.get(key)
+            if kept is not None:
+                result = self._run_translation(kept)
+                if result is not None:
+                    return [result]
         try:
             trees = [t for t in sqlglot.parse(sql, read=self.dialect) if t is not None]
         except (ParseError, TokenError) as exc:
@@ -164,7 +180,29 @@ class ClickHouseSession:
         tree = trees[0]
         if data and isinstance(tree, exp.Insert):
             raise ClickHouseError(62, "Syntax error: INSERT data sent with a query that has no FORMAT")
-        return statements.run_tree(self, tree)
+        if key is None or not query_cache.is_plain(tree):
+            return statements.run_tree(self, tree)
+        self._recording = key
+        try:
+            return statements.run_tree(self, tree)
+        finally:
+            self._recording = None
+
+    def take_recording(self) -> tuple | None:
+        """The cache key of the plain query being run (once: the statement that runs it records it)."""
+        key, self._recording = self._recording, None
+        return key
+
+    def _run_translation(self, kept: query_cache.Translation) -> ChResult | None:
+        """Run a kept translation; None when it needs the full path (its 64-bit arithmetic left
+        range: ``execute_tree`` runs it again exact, which only the tree can do)."""
+        try:
+            return self.execute_sql(kept.sql, format=kept.format, types=list(kept.types), stream=kept.stream)
+        except HeliosError as exc:
+            if exc.sqlstate == "22003" and any(f"{kind} out of range" in str(exc)
+                                               for kind in ("bigint", "integer", "smallint")):
+                return None
+            raise
 
     def schema_of_table(self, database: str | None, name: str) -> str:
         """The schema a table name is looked up in: the session's temporary tables (``pg_temp``)
@@ -222,7 +260,8 @@ class ClickHouseSession:
         return column_types.table_columns(self.session, schema, table)
 
     def execute_tree(self, tree: exp.Expression, *, format: str | None = None,
-                     types: list[str | None] | None = None, stream: bool = False) -> ChResult:
+                     types: list[str | None] | None = None, stream: bool = False,
+                     remember: tuple | None = None) -> ChResult:
         """Translate a ClickHouse tree, run it, and describe the result in ClickHouse's terms.
 
         ``types`` give ClickHouse types where the ClickHouse expression settles them
@@ -230,10 +269,16 @@ class ClickHouseSession:
         arithmetic left bigint's range (or whose narrower arithmetic left the kernel's integer of its
         operands' width, where ClickHouse's result type is wider) runs again with that arithmetic exact, then wrapped around
         2^64 as ClickHouse's is (the common case pays nothing for it). A streamed result is run
-        again only when the error comes before its first block (nothing has been sent yet)."""
+        again only when the error comes before its first block (nothing has been sent yet).
+        ``remember``: the query_cache key its translation is kept under once it has run."""
         second = tree.copy() if tree.find(exp.Add, exp.Sub, exp.Mul) else None
         try:
-            return self.execute_sql(self.translate(tree), format=format, types=types, stream=stream)
+            sql = self.translate(tree)
+            result = self.execute_sql(sql, format=format, types=types, stream=stream)
+            if remember is not None:
+                query_cache.SHARED.put(remember, query_cache.Translation(
+                    sql=sql, format=format, types=tuple(types or ()), stream=stream))
+            return result
         except HeliosError as exc:
             if second is None or exc.sqlstate != "22003" or \
                     not any(f"{kind} out of range" in str(exc) for kind in ("bigint", "integer", "smallint")):

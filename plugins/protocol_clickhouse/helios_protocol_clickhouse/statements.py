@@ -526,11 +526,16 @@ def _run_query(ch: ClickHouseSession, tree: exp.Query, admitted: exp.Expression 
     stream = ch.stream_results and not limits.needs_whole_result(ch.settings) and not fill_join_defaults and totals_tree is None and carried is None and \
         not (fmt is not None and fmt.name.startswith("JSON")) and \
         {**ch.settings, **query_settings}.get("extremes", "0") not in ("1", "true")
-    result = ch.execute_tree(tree, format=fmt.name if fmt is not None else None, types=hints, stream=stream)
+    json_format = fmt is not None and fmt.name.startswith("JSON")
+    extremes = {**ch.settings, **query_settings}.get("extremes", "0") in ("1", "true")
+    # a translation may be kept (query_cache) when running it again is all the answer takes
+    plain = not (fill_join_defaults or extremes or totals_tree is not None or carried is not None or
+                 admitted is not None or query_settings or limited is not None and json_format)
+    result = ch.execute_tree(tree, format=fmt.name if fmt is not None else None, types=hints, stream=stream,
+                             remember=ch.take_recording() if plain else None)
     result.settings = query_settings
     if fill_join_defaults:
         _fill_join_defaults(result, hints)
-    extremes = {**ch.settings, **query_settings}.get("extremes", "0") in ("1", "true")
     if extremes and isinstance(result.batches, list) and result.rows:  # a streamed result: its reader's job
         result.extremes = _extremes(result)
     if totals_tree is not None:

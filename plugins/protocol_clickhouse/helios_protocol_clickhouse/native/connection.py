@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import anyio.abc
+import attrs
 import pyarrow as pa
 
 from helios_protocol_clickhouse import expression_defaults, materialized_views
@@ -316,13 +317,15 @@ class NativeConnection:
             await out.end_of_stream()
             return
         footprint = Footprint()
+        failed = True
         try:
-            await self._answer(query, out, started, external_tables)
+            failed = not await self._answer(query, out, started, external_tables)
         finally:  # the failure's frames are forgotten by now: what the statement held can go
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(footprint.give_back, True)
+                await anyio.to_thread.run_sync(footprint.give_back, failed)
 
-    async def _answer(self, query: p.Query, out: _Output, started: float, external_tables: bool) -> None:
+    async def _answer(self, query: p.Query, out: _Output, started: float, external_tables: bool) -> bool:
+        """Answer one Query packet; whether it succeeded (a failure is sent as its Exception)."""
         try:
             if external_tables:
                 raise ClickHouseError(NOT_IMPLEMENTED, "External tables are not supported by this server")
@@ -340,15 +343,19 @@ class NativeConnection:
                     await self._insert(query, insert, out)
                 else:
                     await self._statement(query, out, started)
+            return True
         except ClickHouseError as e:
             forget_frames(e)
+            await out.flush()
             await self._send(self._exception_bytes(e))
         except (ProtocolError, PeerGone) as e:
             forget_frames(e)
             raise
         except Exception as e:  # noqa: BLE001 - any statement error goes to this client only
             forget_frames(e)
+            await out.flush()
             await self._send(self._exception_bytes(from_error(e)))
+        return False
 
     @contextlib.contextmanager
     def _query_settings(self, settings: dict[str, str]) -> Iterator[None]:
@@ -423,13 +430,22 @@ class NativeConnection:
         self.watch_error = None
         try:
             params = {name: _parameter_value(value) for name, value in query.parameters.items()}
-            results = await self._run_watched(lambda: self.ch.run(query.text, params=params))
+
+            def run() -> tuple[list[Any], Any]:
+                # the statement and its first blocks in one trip to a worker thread (a short
+                # query's whole answer, sent at once)
+                results = self.ch.run(query.text, params=params)
+                first = next((r for r in results if r.columns is not None), None)
+                return results, out.start(first) if first is not None else None
+
+            results, first_step = await self._run_watched(run)
             for result in results:
                 if result.columns is None:
                     out.progress.written_rows += result.written_rows or 0
                     continue
                 try:
-                    await out.result(result)
+                    await out.result(result, first_step)
+                    first_step = None
                 finally:  # a result left early (Cancel, an error) stops producing here
                     close = getattr(result.batches, "close", None)
                     if close is not None:
@@ -584,6 +600,7 @@ class _Output:
         self.rows = 0
         self.blocks = 0
         self.bytes = 0
+        self.pending = bytearray()
 
     def configure(self, settings: dict[str, str]) -> None:
         method = settings.get("network_compression_method", "lz4").lower()
@@ -604,50 +621,72 @@ class _Output:
         return w.getvalue()
 
     async def header(self, names: list[str], types: list[str]) -> None:
-        await self.conn._send(self._packet(p.ServerPacket.DATA, names, types, None, 0))
+        self.queue(self._packet(p.ServerPacket.DATA, names, types, None, 0))
+        await self.flush()
 
-    async def result(self, result: Any) -> None:
-        """Stream one result: a header block, then its batches as Data packets."""
-        names = [c.name for c in result.columns]
-        types = [cached_type(c.type) for c in result.columns]  # widened as NULLs show up, never narrowed
-        batches = iter(result.batches)
+    def queue(self, data: bytes | bytearray) -> None:
+        """Add a packet to what goes out with the next ``flush`` (one write for a short answer)."""
+        self.pending += data
 
-        def next_packets() -> tuple[list[bytes], int, int] | None:
-            batch = next(batches, None)
-            if batch is None:
-                return None
-            out = []
-            rows = 0
-            for start in range(0, max(batch.num_rows, 1), self.max_block_size):
-                piece = batch.slice(start, self.max_block_size)
-                if piece.num_rows == 0:
-                    continue
-                arrays = [piece.column(i) for i in range(piece.num_columns)]
-                for i, arr in enumerate(arrays):
-                    types[i] = with_nulls_allowed(types[i], arr)
-                out.append(self._packet(p.ServerPacket.DATA, names, [str(t) for t in types], arrays,
-                                        piece.num_rows))
-                rows += piece.num_rows
-            return out, rows, batch.nbytes
+    async def flush(self) -> None:
+        if self.pending:
+            data, self.pending = self.pending, bytearray()
+            await self.conn._send(data)
 
-        first = await self.conn._run_watched(next_packets)
-        await self.header(names, [str(t) for t in types])
-        step = first
-        while step is not None:
-            data, rows, nbytes = step
-            for packet in data:
-                await self.conn._send(packet)
-            self.rows += rows
-            self.bytes += nbytes
-            self.blocks += len(data)
-            self.progress.rows += rows
-            self.progress.bytes += nbytes
-            progress = Writer()
-            p.write_progress(progress, p.Progress(rows=rows, bytes=nbytes), self.conn.revision)
-            await self.conn._send(progress.buf)
+    def start(self, result: Any) -> _Step:
+        """In the worker thread that ran the statement: the result's types and its first blocks."""
+        state = _Stream(names=[c.name for c in result.columns],
+                        types=[cached_type(c.type) for c in result.columns],  # widened as NULLs show up
+                        batches=iter(result.batches))
+        return self._next_step(state)
+
+    def _next_step(self, state: _Stream) -> _Step:
+        """The Data packets of the next batch, reading one batch ahead so that the last step says
+        it is the last (a short answer needs no further trip to a worker thread)."""
+        batch = state.ahead if state.ahead is not None else next(state.batches, None)
+        state.ahead = None
+        if batch is None:
+            return _Step(state, [], 0, 0, last=True)
+        out = []
+        rows = 0
+        for start in range(0, max(batch.num_rows, 1), self.max_block_size):
+            piece = batch.slice(start, self.max_block_size)
+            if piece.num_rows == 0:
+                continue
+            arrays = [piece.column(i) for i in range(piece.num_columns)]
+            for i, arr in enumerate(arrays):
+                state.types[i] = with_nulls_allowed(state.types[i], arr)
+            out.append(self._packet(p.ServerPacket.DATA, state.names, [str(t) for t in state.types], arrays,
+                                    piece.num_rows))
+            rows += piece.num_rows
+        state.ahead = next(state.batches, None)
+        return _Step(state, out, rows, batch.nbytes, last=state.ahead is None)
+
+    async def result(self, result: Any, first: _Step | None = None) -> None:
+        """Stream one result: a header block, then its batches as Data packets (``first``: its
+        first step, made where the statement ran)."""
+        step = first if first is not None else await self.conn._run_watched(lambda: self.start(result))
+        state = step.state
+        names, types = state.names, state.types
+        self.queue(self._packet(p.ServerPacket.DATA, names, [str(t) for t in types], None, 0))
+        while True:
+            for packet in step.packets:
+                self.queue(packet)
+            if step.packets:
+                self.rows += step.rows
+                self.bytes += step.nbytes
+                self.blocks += len(step.packets)
+                self.progress.rows += step.rows
+                self.progress.bytes += step.nbytes
+                progress = Writer()
+                p.write_progress(progress, p.Progress(rows=step.rows, bytes=step.nbytes), self.conn.revision)
+                self.queue(progress.buf)
+            if step.last:
+                break
+            await self.flush()  # the client has these blocks while the next are made
             if self.conn.cancel_requested or self.conn.client_gone:
                 return
-            step = await self.conn._run_watched(next_packets)
+            step = await self.conn._run_watched(lambda s=state: self._next_step(s))
         extras = [(p.ServerPacket.TOTALS, getattr(result, "totals", None)),
                   (p.ServerPacket.EXTREMES, getattr(result, "extremes", None))]  # WITH TOTALS, extremes = 1
         for _, batch in extras:
@@ -656,13 +695,13 @@ class _Output:
                     types[i] = with_nulls_allowed(types[i], batch.column(i))
         for kind, batch in extras:
             if batch is not None and batch.num_rows:
-                await self.conn._send(self._packet(kind, names, [str(t) for t in types],
-                                                   [batch.column(i) for i in range(len(names))], batch.num_rows))
+                self.queue(self._packet(kind, names, [str(t) for t in types],
+                                        [batch.column(i) for i in range(len(names))], batch.num_rows))
         rows_before_limit = getattr(result, "rows_before_limit", None)
         w = Writer()
         p.write_profile_info(w, self.rows, self.blocks, self.bytes, rows_before_limit is not None,
                              rows_before_limit or 0)
-        await self.conn._send(w.buf)
+        self.queue(w.buf)
 
     async def finish(self) -> None:
         w = Writer()
@@ -670,12 +709,35 @@ class _Output:
                                        written_bytes=self.progress.written_bytes,
                                        elapsed_ns=self.progress.elapsed_ns), self.conn.revision)
         p.write_simple(w, p.ServerPacket.END_OF_STREAM)
-        await self.conn._send(w.buf)
+        self.queue(w.buf)
+        await self.flush()
 
     async def end_of_stream(self) -> None:
         w = Writer()
         p.write_simple(w, p.ServerPacket.END_OF_STREAM)
-        await self.conn._send(w.buf)
+        self.queue(w.buf)
+        await self.flush()
+
+
+@attrs.define
+class _Stream:
+    """A result being sent: its column names, its types so far, its batches and the one read ahead."""
+
+    names: list[str]
+    types: list[Any]
+    batches: Iterator[pa.RecordBatch]
+    ahead: pa.RecordBatch | None = None
+
+
+@attrs.define
+class _Step:
+    """The Data packets of one batch of a result being sent; ``last``: no batch follows."""
+
+    state: _Stream
+    packets: list[bytes]
+    rows: int
+    nbytes: int
+    last: bool
 
 
 def _int_setting(settings: dict[str, str], name: str, default: int, low: int, high: int) -> int:
