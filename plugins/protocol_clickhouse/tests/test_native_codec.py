@@ -92,6 +92,19 @@ def test_string_column_bytes_and_lengths_of_every_varint_size() -> None:
         assert col.decode_column(t, len(values), r).to_pylist() == [v or "" for v in values]
 
 
+def test_long_string_columns_across_runs_and_reads() -> None:
+    """A long column of short strings with long ones among them, split across the socket's reads
+    at any size: every value decodes (the reader's fast path for one-byte lengths and its slow
+    path for the rest meet in the middle of the column)."""
+    values = [f"s{i % 977}" for i in range(20000)]
+    values[9000] = "L" * 300  # in the second run
+    values[19999] = "é" * 70  # the last value: 140 bytes
+    wire = encode("String", pa.array(values))
+    for size in (7, 4096, 65536, len(wire)):
+        r = chunked_reader(wire, size)
+        assert col.decode_column(parse_type("String"), len(values), r).to_pylist() == values
+
+
 def _varint(n: int) -> bytes:
     w = Writer()
     w.write_varint(n)
