@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-RECEIVE_SIZE = 1 << 16
+RECEIVE_SIZE = 1 << 20
 MAX_PACKET = 256 << 20  # a Query or Hello longer than this is not a client's
 DEFAULT_MAX_BLOCK_SIZE = 65409  # ClickHouse's default max_block_size (rows per Data packet)
 UNEXPECTED_PACKET = 102
@@ -495,11 +495,14 @@ class NativeConnection:
                     raise _PacketError(UNEXPECTED_PACKET, f"Unexpected packet {_name(kind)} received from client "
                                                           "(expected Data of the INSERT)")
                 self.reader.read_str()
+                # acknowledged as it starts: the client (which awaits each block's ProfileEvents)
+                # encodes its next block while this one is decoded; an error found in this block
+                # still reaches it, in place of a later acknowledgement or of EndOfStream
+                self._acknowledge_block()
                 src = frame_reader(self.reader) if query.compression else self.reader
                 block = read_block(src, self.revision, timezone=self.server.timezone)
                 if query.compression and src.available:
                     raise ProtocolError("bytes left over after a block in its compressed frame")
-                self._acknowledge_block()
                 if not block.names:
                     if mismatch is not None:
                         raise mismatch
