@@ -11,7 +11,7 @@ commit, so a table created, dropped or altered since makes a new translation).
 Only plain SELECTs are kept: tables of the database (not system tables, table functions, FINAL,
 SAMPLE, time travel), columns, literals, arithmetic, comparisons, the standard aggregates,
 GROUP BY, ORDER BY, LIMIT, joins. Anything else (functions that read the clock or the session,
-WITH TOTALS, SETTINGS clauses, limits on rows read) is translated each time: a node kind not on
+WITH TOTALS, SETTINGS clauses, limits on rows read or returned) is translated each time: a node kind not on
 the list below makes a query ineligible, so an unlisted feature can never run a stale
 translation. Sessions with temporary tables do not share (their names resolve differently).
 """
@@ -24,6 +24,8 @@ from typing import Any
 
 import attrs
 from sqlglot import exp
+
+from helios_protocol_clickhouse import limits
 
 _PLAIN_NODES = (
     exp.Select, exp.From, exp.Table, exp.TableAlias, exp.Join, exp.Column, exp.Identifier, exp.Star,
@@ -84,7 +86,7 @@ SHARED = QueryCache()
 
 def key_of(ch: Any, sql: str) -> tuple | None:
     """The key a query text of session ``ch`` is kept under; None when this session does not share."""
-    if ch.temporary_tables:
+    if ch.temporary_tables or limits.any_set(ch.settings):  # limits are checked as the query runs
         return None
     session = ch.session
     engine = getattr(session, "engine", None)

@@ -110,3 +110,14 @@ def test_the_cache_keeps_the_most_recently_used() -> None:
     cache.put(("c",), one)
     assert cache.get(("b",)) is None
     assert cache.get(("a",)) is one and cache.get(("c",)) is one
+
+
+def test_row_limits_are_checked_each_time(server: HeliosServer) -> None:
+    c = client(server)
+    c.execute("CREATE TABLE IF NOT EXISTS limited (v Int32) ENGINE = Memory")
+    c.execute("INSERT INTO limited VALUES", [(1,), (2,)])
+    c.execute("SET max_result_rows = 3")
+    assert c.execute("SELECT v FROM limited ORDER BY v") == [(1,), (2,)]
+    c.execute("INSERT INTO limited VALUES", [(3,), (4,)])
+    with pytest.raises(Exception, match="(?i)limit"):
+        c.execute("SELECT v FROM limited ORDER BY v")
