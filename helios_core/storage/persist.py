@@ -304,7 +304,8 @@ def load(store: Store) -> tuple[int, int]:
                 ch = remote_chunk(store, layer, chunk_id, entry[2], name, entry[3])
                 ch.part = None if packed is None else packed[0]
             elif packed is not None:
-                ch = packed_chunk(store, chunk_id, name, packed[0], lambda n=name: store.tier.open(n), layer.pk_cols)
+                mapped = store.tier.open(name)  # kept with the chunk (see segment_open._source)
+                ch = packed_chunk(store, chunk_id, name, packed[0], lambda m=mapped: m, layer.pk_cols)
             else:
                 ch = open_segment(store, chunk_id, name, layer.pk_cols)
             ch.segment = name

@@ -181,7 +181,8 @@ def _write(store: Store, layer: Layer, spec: PackSpec, part: int | None, data: p
         opener = (lambda b=buf: b)
     else:
         _put(tier, name, buf)
-        opener = (lambda t=tier, n=name: t.open(n))
+        mapped = tier.open(name)  # kept with the chunk (see segment_open._source)
+        opener = (lambda m=mapped: m)
     ch.make_remote(PackedSource(store.tiers, name, opener), HOT)
     ch.stats, ch.bloom, ch.part, ch.rowids_np = stats, bloom, part, rowids
     ch.segment = name if tier is not None else None

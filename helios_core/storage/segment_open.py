@@ -5,6 +5,8 @@ them, not the process). A compressed one cannot be mapped that way: decoding it 
 is written or opened would keep every compressed table in memory twice over its file. Its
 chunk keeps only its row ids, key columns and stamps; scans decode the columns they need
 through the tiers' size-limited cache (``packed.PackedSource``), as they read packed chunks.
+Either way the file is mapped once, when the chunk takes it: a file the checkpoint deletes after a
+merge stays readable by the statements still holding the chunks it replaced.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ def set_index_data(ch: Chunk, index: pa.RecordBatch, pk_cols: tuple[str, ...]) -
 
 
 def _source(store: Store, name: str) -> PackedSource:
-    tier = store.tier
-    return PackedSource(store.tiers, name, lambda: tier.open(name))
+    """Reads of a compressed segment through a mapping opened now and kept with the chunk: a
+    statement that took this chunk before a merge replaced it reads it after the checkpoint has
+    deleted the file (its blocks stay allocated until the last such chunk is dropped)."""
+    mapped = store.tier.open(name)
+    return PackedSource(store.tiers, name, lambda: mapped)
 
 
 def settle_written(store: Store, ch: Chunk, name: str, buf: pa.Buffer, pk_cols: tuple[str, ...]) -> None:
