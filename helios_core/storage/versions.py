@@ -42,7 +42,7 @@ _CHECK_RANGES = bool(os.environ.get("HELIOS_CHECK_ENDED_RANGES"))
 class Chunk:
     """Immutable row data (physical columns ``c<col_id>`` + ``_rowid``) with MVCC stamps."""
 
-    __slots__ = ("_data", "_ended", "_ended_range", "bloom", "chunk_id", "created", "ended_version", "index_data", "key_arrays", "last_read",
+    __slots__ = ("_data", "_ended", "_ended_range", "_settled", "bloom", "chunk_id", "created", "ended_version", "index_data", "key_arrays", "last_read",
                  "part", "rowid_order", "rowids_np", "segment", "sorted_index", "source", "spill", "stats", "tier")
 
     def __init__(
@@ -56,6 +56,7 @@ class Chunk:
         rows = data.num_rows if data is not None else num_rows
         self.ended_version = 0
         self._ended_range: tuple[int, int, int] | None = None
+        self._settled: tuple[int, Any, int, pa.BooleanArray | None] | None = None
         self.ended = np.full(rows, MAX_TS, dtype=np.int64) if ended is None else ended
         self.segment: str | None = None  # tier name once flushed
         self.tier = "hot"  # the tier its segment is recorded on (manifest)
@@ -96,6 +97,26 @@ class Chunk:
             e = self._ended
             assert (int(e.min()), int(e.max())) == kept[:2], f"chunk {self.chunk_id}: stale ended range {kept}"
         return kept[0], kept[1]
+
+    def _settled_mask(self, ts: int) -> pa.BooleanArray | None:
+        """The versions not ended, kept until the stamps change, when that is what snapshot ``ts``
+        sees: no pending stamp (no open transaction's lock or write) and every creation and every
+        end in the chunk at or before ``ts``. None when the snapshot needs its own mask."""
+        kept = self._settled
+        version = self.ended_version
+        c = self.created
+        if kept is None or kept[0] != version or kept[1] is not c:
+            e = self._ended
+            finite = e[e != MAX_TS]
+            last = max(int(finite.max()) if len(finite) else 0, c if isinstance(c, int) else int(c.max()))
+            pending = (len(finite) and int(finite.min()) < 0) or (isinstance(c, int) and c < 0) or \
+                (not isinstance(c, int) and int(c.min()) < 0)
+            mask = None if pending else pc.equal(pa.array(e), MAX_TS)
+            kept = self._settled = (version, c, last, mask)
+        elif _CHECK_RANGES and kept[3] is not None:
+            assert kept[3].equals(pc.equal(pa.array(self._ended), MAX_TS)), f"chunk {self.chunk_id}: stale mask"
+        _version, _created, last, mask = kept
+        return mask if mask is not None and ts >= last else None
 
     @property
     def data(self) -> pa.RecordBatch:
@@ -206,6 +227,9 @@ class Chunk:
             if 0 <= first_end <= ts and last_end <= ts:
                 return None  # every version ended by a commit the snapshot sees (replaced or deleted rows)
         if len(e) >= ARROW_MASK_ROWS:
+            settled = self._settled_mask(ts)
+            if settled is not None:  # a snapshot after the chunk's last change: the same mask each time
+                return settled
             ea = pa.array(e)
             alive = pc.or_(pc.greater(ea, ts), pc.less(ea, 0))
             if txid:
