@@ -436,7 +436,13 @@ class NativeConnection:
                 # query's whole answer, sent at once)
                 results = self.ch.run(query.text, params=params)
                 first = next((r for r in results if r.columns is not None), None)
-                return results, out.start(first) if first is not None else None
+                try:
+                    return results, out.start(first) if first is not None else None
+                except BaseException:  # its first batches failed: it stops producing here, in this thread
+                    close = getattr(first.batches, "close", None) if first is not None else None
+                    if close is not None:
+                        close()
+                    raise
 
             results, first_step = await self._run_watched(run)
             for result in results:
