@@ -20,7 +20,7 @@ SELECT * FROM j1 ORDER BY k;
 INSERT INTO j1 (k, v) SELECT number, number FROM numbers(2);
 SELECT k, k2, v FROM j1 WHERE k < 2 ORDER BY k, v;
 SELECT count() FROM j1 AS a, j2 AS b WHERE a.k = b.k;
-SELECT k, v FROM j1 ORDER BY v DESC LIMIT 3;
+SELECT k, v FROM j1 ORDER BY v DESC, k DESC LIMIT 3;
 SELECT k2, count() FROM j1 GROUP BY k2 ORDER BY count() DESC, k2 LIMIT 2;
 DROP TABLE j1;
 DROP TABLE j2;
