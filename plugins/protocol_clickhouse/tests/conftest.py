@@ -8,6 +8,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import attrs
+import psycopg
 import pytest
 
 from helios_core.testing import HeliosServer, start_server
@@ -58,6 +59,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosServer]:
         yield s
     finally:
         s.stop()
+
+
+@pytest.fixture(scope="module")
+def pg(server: HeliosServer) -> Iterator[psycopg.Connection]:
+    """A PostgreSQL-protocol connection to the module's server (tables made with exact SQL types)."""
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
+        yield conn
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import pathlib
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -26,12 +25,6 @@ from helios_protocol_clickhouse.stateless import sql_files
 from helios_core.testing import HeliosServer
 
 CASES = sql_files(pathlib.Path(__file__).parent / "stateless_cases")
-
-
-@pytest.fixture(scope="module")
-def pg(server: HeliosServer) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
-        yield conn
 
 
 @pytest.fixture(scope="module")

@@ -19,12 +19,6 @@ def cc(server):
     client.close()
 
 
-@pytest.fixture(scope="module")
-def pg(server):
-    with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
-        yield conn
-
-
 def test_connect_reads_version_and_timezone(cc):
     assert cc.server_version.startswith("24.")
     assert cc.command("SELECT timezone()") == "UTC"

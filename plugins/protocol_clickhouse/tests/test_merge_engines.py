@@ -24,12 +24,6 @@ def native(server: HeliosServer) -> Iterator[Client]:
     client.disconnect()
 
 
-@pytest.fixture(scope="module")
-def pg(server: HeliosServer) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
-        yield conn
-
-
 def test_replacing_merge_tree_over_native_blocks_and_postgres(native: Client, pg: psycopg.Connection) -> None:
     native.execute("CREATE TABLE accounts (id UInt32, owner String, balance Int64, version UInt32) "
                    "ENGINE = ReplacingMergeTree(version) ORDER BY id")

@@ -23,12 +23,6 @@ from helios_protocol_clickhouse.native.stateless import run_file
 from helios_core.testing import HeliosServer, start_server
 
 
-@pytest.fixture(scope="module")
-def pg(server: HeliosServer) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
-        yield conn
-
-
 def client(server: HeliosServer, **kw: object) -> Client:
     return Client("127.0.0.1", port=server.port("clickhouse"), send_receive_timeout=60, **kw)
 

@@ -7,8 +7,6 @@ the queries that must be translated every time (clock functions, system tables) 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
 import pytest
 import sqlglot
@@ -17,12 +15,6 @@ from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.query_cache import QueryCache, Translation, is_plain
 
 from helios_core.testing import HeliosServer
-
-
-@pytest.fixture(scope="module")
-def pg(server: HeliosServer) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
-        yield conn
 
 
 def client(server: HeliosServer, **kw: object) -> Client:
