@@ -10,6 +10,9 @@ Also the object-store backend sections (``[storage.s3]``, ``[storage.gcs]``, ``[
 ``[storage.local]``) that storage plugins are configured with, validated as in helios.toml.
 """
 
+# first: the allocator reads its settings when pyarrow loads (see the module)
+from helios_core import memory_retention  # noqa: F401, I001
+
 from helios_core.config import (
     OBJECT_BACKENDS,
     AzureSection,
