@@ -33,3 +33,39 @@ def test_pyarrows_allocator_reads_the_delay():
     assert f"option 'purge_delay': {PURGE_DELAY_MS}" in out.stderr, out.stderr[-2000:]
     out = _run("import pyarrow as pa; pa.array(list(range(1000)))", MIMALLOC_VERBOSE="1")
     assert f"option 'purge_delay': {PURGE_DELAY_MS}" not in out.stderr  # pyarrow alone keeps mimalloc's default
+
+
+
+_RETURNED = """
+import threading, numpy as np
+{setup}
+def resident():
+    return int(open("/proc/self/statm").read().split()[1]) * 4096
+out = []
+def work():  # in a worker thread, as the executor's arrays are
+    a = np.ones(3 << 20)  # 24 MB: a mapping of its own by default (glibc's threshold starts at 128 KB)
+    held = resident()
+    del a
+    out.append(held - resident())
+t = threading.Thread(target=work); t.start(); t.join()
+print(out[0])
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings: Linux only")
+def test_a_large_block_freed_stays_with_the_process():
+    from helios_core.memory_retention import GLIBC_KEEPS
+
+    if not GLIBC_KEEPS and not any(k.startswith("MALLOC_") or k == "GLIBC_TUNABLES" for k in os.environ):
+        pytest.skip("the C library here is not glibc (no mallopt)")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
+
+    def returned(setup: str) -> int:  # bytes the process gave back when the block was freed
+        return int(subprocess.run([sys.executable, "-c", _RETURNED.format(setup=setup)], env=clean,
+                                  capture_output=True, text=True, timeout=120, check=True).stdout)
+
+    assert returned("") > 20 << 20  # glibc's default: unmapped when freed (and faulted in when used again)
+    assert returned("import helios_core") < 4 << 20
+    clean["MALLOC_ARENA_MAX"] = "4"  # an operator's own malloc settings are left as they are
+    assert returned("import helios_core") > 20 << 20
+
