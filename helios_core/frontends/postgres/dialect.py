@@ -592,6 +592,26 @@ def parse(sql: str, *, plugin_statements: bool = True) -> list[Statement]:
             for st in hit]
 
 
+def parse_parameter_rows(head: str, width: int, rows: int, text: str) -> Statement | None:
+    """The tree ``parse(text)`` gives for ``text`` = ``head`` followed by ``rows`` rows of
+    ``width`` parameters numbered in order (``INSERT INTO t VALUES ($1, $2), ($3, $4)``), built
+    from one row's parse: sqlglot takes a quarter of a second for a 1,000-row batch load's text.
+    None when the head does not parse to an INSERT ... VALUES of one row of those parameters."""
+    one = parse(head + "(" + ", ".join(f"${i}" for i in range(1, width + 1)) + ")")
+    if len(one) != 1 or not isinstance(one[0].ast, exp.Insert):
+        return None
+    values = one[0].ast.expression
+    if not isinstance(values, exp.Values) or len(values.expressions) != 1:
+        return None
+    params = values.expressions[0].expressions
+    if len(params) != width or any(not isinstance(p, exp.Parameter) or p.this != exp.Literal.number(i + 1)
+                                   for i, p in enumerate(params)):
+        return None
+    values.set("expressions", [exp.Tuple(expressions=[exp.Parameter(this=exp.Literal.number(r * width + j + 1))
+                                                      for j in range(width)]) for r in range(rows)])
+    return Statement(ast=one[0].ast, text=text, offset=0)
+
+
 def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Statement]:
     out: list[Statement] = []
     for chunk in _split(sql):
