@@ -68,11 +68,6 @@ class Lifted:
     values: tuple[str, ...]
     types: tuple[str | None, ...]  # None: inferred from where the parameter stands
     plain_rows: bool = attrs.field(default=False, eq=False)  # a plain multi-row INSERT ... VALUES
-    # of such an INSERT whose rows all have row_width cells and whose text is exactly
-    # ``head`` + the rows (no comment, space or semicolon around it): its tree can be built from
-    # one row's (dialect.parse_parameter_rows); 0 otherwise
-    row_width: int = attrs.field(default=0, eq=False)
-    head: str = attrs.field(default="", eq=False)
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]]:
@@ -132,19 +127,7 @@ def _lift_plain_rows(sql: str) -> Lifted | None:
         _PARAMETER_NAMES.append(f"${len(_PARAMETER_NAMES) + 1}")
     text = "".join(itertools.chain.from_iterable(zip(pieces[0::2], _PARAMETER_NAMES[:len(cells)])))
     text = head.group() + text + pieces[-1]
-    return Lifted(text, values, types, plain_rows=True, row_width=_row_width(pieces, head.group(), sql),
-                  head=head.group())
-
-
-def _row_width(pieces: list[str], head: str, sql: str) -> int:
-    """The cells per row when every row has that many and nothing but the rows follows the head;
-    0 otherwise. ``pieces``: text before the first cell, cell, separator, cell, ..., text after."""
-    if pieces[0] != "(" or pieces[-1] != ")" or head != head.lstrip() or sql != sql.rstrip():
-        return 0
-    ends = [i for i, sep in enumerate(pieces[2:-1:2]) if ")" in sep]  # the separators between rows
-    cells = len(pieces) // 2
-    width = ends[0] + 1 if ends else cells
-    return width if cells % width == 0 and ends == list(range(width - 1, cells - 1, width)) else 0
+    return Lifted(text, values, types, plain_rows=True)
 
 
 def lift_constants(sql: str) -> Lifted | None:

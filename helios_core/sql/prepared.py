@@ -131,17 +131,6 @@ def prepare(session: Any, sql: str, param_type_oids: Sequence[int] = (),
     return prepare_statement(session, stmts[0] if stmts else None, sql, param_type_oids, param_types)
 
 
-def prepare_lifted(session: Any, lifted: Any) -> PreparedStatement:
-    """``prepare`` of a statement whose constants were lifted (constant_lifting.Lifted): a plain
-    multi-row INSERT's tree is built from one row's parse instead of parsing every row."""
-    if lifted.row_width and len(lifted.values) % lifted.row_width == 0:
-        st = dialect.parse_parameter_rows(lifted.head, lifted.row_width, len(lifted.values) // lifted.row_width,
-                                          lifted.text)
-        if st is not None:
-            return prepare_statement(session, st, lifted.text, param_types=list(lifted.types))
-    return prepare(session, lifted.text, param_types=list(lifted.types))
-
-
 def _client_oid(t: T.SqlType) -> int:
     """The parameter's OID as clients see it: a plugin's type travels as text (hookspecs.SqlDataType)."""
     return T.TEXT.oid if t.name in T.EXTENSION_TYPES else t.oid

@@ -96,7 +96,7 @@ class StatementCache:
         one does (tests/sql/test_bulk_insert_paths.py), so the shape is parsed once, not twice.
         None when it does not prepare: then it runs the ordinary way and is learned as any other."""
         try:
-            stmt = prepared.prepare_lifted(session, lifted)
+            stmt = prepared.prepare(session, lifted.text, param_types=list(lifted.types))
         except Exception:  # noqa: BLE001 - the ordinary run reports what is wrong with it
             return None
         if stamp_of(session) != stamp or stmt.columns is not None or stmt.plan.plan is not None:
@@ -118,7 +118,7 @@ class StatementCache:
         if entry.refused or entry.seen < wanted or len(results) != 1 or results[0].copy is not None:
             return
         try:
-            stmt = prepared.prepare_lifted(session, lifted)
+            stmt = prepared.prepare(session, lifted.text, param_types=list(lifted.types))
         except Exception:  # noqa: BLE001 - not preparable in this form: keep running it the ordinary way
             stmt = None
         if stmt is not None and stamp_of(session) == stamp and _same_columns(stmt.columns, results[0].columns):

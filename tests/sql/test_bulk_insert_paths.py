@@ -73,51 +73,59 @@ def test_one_pass_lifts_exactly_as_the_token_loop():
 
 
 def test_the_tree_built_from_one_row_is_the_parse_of_all_rows():
-    """A plain batch's prepared tree comes from one row's parse (dialect.parse_parameter_rows):
-    it must be the very tree sqlglot gives for the whole lifted text."""
+    """A batch of parameter rows (a lifted batch load, or a client's Parse of one) gets a tree
+    built from its first row's parse (dialect._parameter_rows): it must be the very tree
+    sqlglot gives for the whole text."""
     rng = random.Random(19)
     built = 0
     for _ in range(300):
         lifted = _lift_plain_rows(_statement(rng))
-        if lifted is None or not lifted.row_width:
+        if lifted is None:
             continue
-        rows = len(lifted.values) // lifted.row_width
-        fast = dialect.parse_parameter_rows(lifted.head, lifted.row_width, rows, lifted.text)
-        slow = dialect.parse(lifted.text)
-        assert fast is not None and len(slow) == 1, lifted.text
+        fast = dialect._parameter_rows(lifted.text)
+        if fast is None:
+            continue
+        slow = dialect._parse_uncached(lifted.text)
+        assert len(slow) == 1, lifted.text
         assert (fast.ast, fast.text, fast.offset) == (slow[0].ast, slow[0].text, slow[0].offset), lifted.text
         built += 1
     assert built > 20
+
+
+def test_other_parameter_texts_are_parsed_whole():
+    row = ", ".join(f"(${2 * i + 1}, ${2 * i + 2})" for i in range(200))
+    assert dialect._parameter_rows(f"INSERT INTO t VALUES {row}") is not None
+    assert dialect._parameter_rows(f"insert into s.\"T\" (a, b)VALUES{row}") is not None
+    for text in (f"INSERT INTO t VALUES {row}, ($401)", f"INSERT INTO t VALUES ($1), {row.replace('$1,', '$0,')}",
+                 f"INSERT INTO t VALUES {row}, ($401, $402, $403)", f"INSERT INTO t VALUES {row};",
+                 f" INSERT INTO t VALUES {row}", f"INSERT INTO t VALUES {row} RETURNING a",
+                 f"INSERT INTO t VALUES {row.replace('$7', '$9')}", f"INSERT INTO t VALUES {row}, ($401, 5)",
+                 f"INSERT INTO t SELECT * FROM (VALUES {row}) v", f"INSERT INTO t VALUES {row} ON CONFLICT DO NOTHING",
+                 f"INSERT INTO t VALUES {row}, ($401, $402)".replace("VALUES ($1, $2), ", "VALUES ($1, $2) -- x\n, ")):
+        assert dialect._parameter_rows(text) is None, text[:80]
+    s = helios_core.connect()
+    s.execute("create table t (a int, b text)")
+    ragged = ", ".join(f"({i}, 'v{i}')" for i in range(200)) + ", (1)"
+    with pytest.raises(HeliosError) as err:
+        s.execute(f"INSERT INTO t VALUES {ragged}")
+    assert err.value.sqlstate == "42601"  # VALUES lists must all be the same length, as PostgreSQL says
 
 
 def test_a_new_batch_shape_is_not_parsed_row_by_row(monkeypatch):
     s = helios_core.connect()
     s.execute(DDL)
     parsed: list[str] = []
-    whole = dialect.parse
+    whole = dialect._parse_uncached
 
     def recording(sql, **kw):
         parsed.append(sql)
         return whole(sql, **kw)
 
-    monkeypatch.setattr(dialect, "parse", recording)
+    monkeypatch.setattr(dialect, "_parse_uncached", recording)
     s.execute(_batch(0, rows=200))
     s.execute(_batch(1000, rows=200))
     assert s.execute("select count(*) from m")[0].rows() == [(400,)]
     assert parsed and max(len(p) for p in parsed) < 200  # one row's text, never the 200 rows'
-
-
-def test_rows_of_other_widths_take_the_whole_parse():
-    rows = ", ".join(f"({i}, 'v{i}')" for i in range(100))
-    assert _lift_plain_rows(f"INSERT INTO t VALUES {rows}").row_width == 2
-    for ragged in (f"INSERT INTO t VALUES {rows}, (1)", f"INSERT INTO t VALUES (1), {rows}",
-                   f"INSERT INTO t VALUES {rows}, (1, 'a', 'b')"):
-        assert _lift_plain_rows(ragged).row_width == 0, ragged
-    s = helios_core.connect()
-    s.execute("create table t (a int, b text)")
-    with pytest.raises(HeliosError) as err:
-        s.execute(f"INSERT INTO t VALUES {rows}, (1)")
-    assert err.value.sqlstate == "42601"  # VALUES lists must all be the same length, as PostgreSQL says
 
 
 def test_one_pass_declines_what_it_cannot_vouch_for():
