@@ -35,13 +35,13 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 
 
 def _libc() -> ctypes.CDLL | None:
-    """glibc, when this process runs on it (mallopt and malloc_trim are glibc's): the symbols
-    the process has loaded (no library search, which would start a subprocess at import)."""
+    """glibc, when this process runs on it (``mallopt`` is glibc's): the symbols the process has
+    loaded (no library search, which would start a subprocess at import)."""
     try:
         libc = ctypes.CDLL(None)
     except OSError:
         return None
-    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    return libc if hasattr(libc, "mallopt") else None
 
 
 def _operator_tuned_glibc() -> bool:

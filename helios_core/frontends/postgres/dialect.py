@@ -601,6 +601,7 @@ _PARAMETER_ROW = r"\(\s*\$\d+(?:\s*,\s*\$\d+)*\s*\)"
 _PARAMETER_ROWS = re.compile(rf"{_PARAMETER_ROW}(?:\s*,\s*{_PARAMETER_ROW})*")
 _FIRST_PARAMETER_ROW = re.compile(r"\bvalues\s*(?=\(\s*\$1\s*[,)])", re.IGNORECASE)
 _ROW_END = re.compile(r"\$(\d+)\s*\)")
+_PARAMETER = re.compile(r"\$(\d+)")
 _INSERT_WORD = re.compile(r"insert\s", re.IGNORECASE)
 PARAMETER_ROWS_MIN = 1024  # characters: shorter texts parse quickly enough
 
@@ -617,13 +618,11 @@ def _parameter_rows(sql: str) -> Statement | None:
     if head is None or _PARAMETER_ROWS.fullmatch(sql, head.end()) is None:
         return None
     rows_text = sql[head.end():]
-    ends = [int(n) for n in _ROW_END.findall(rows_text)]
+    ends = [int(n) for n in _ROW_END.findall(rows_text)]  # each row's last parameter
     width, count = ends[0], len(ends)
-    if ends != list(range(width, width * count + 1, width)) or rows_text.count("$") != width * count:
-        return None
-    numbers = re.findall(r"\$(\d+)", rows_text)
-    if numbers != [str(i) for i in range(1, width * count + 1)]:
-        return None
+    if ends != list(range(width, width * count + 1, width)) or \
+            _PARAMETER.findall(rows_text) != [str(i) for i in range(1, width * count + 1)]:
+        return None  # rows of other widths, or parameters out of order
     try:
         one = parse(sql[:head.end()] + "(" + ", ".join(f"${i}" for i in range(1, width + 1)) + ")")
     except HeliosError:
