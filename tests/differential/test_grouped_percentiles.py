@@ -1,7 +1,8 @@
 """Grouped percentile_cont / percentile_disc against a real PostgreSQL 15: NULL and text group keys,
 timestamp keys, FILTER, DESC order, NULL values, numeric and float values, rows arriving in several
-chunks. HeliosDB computes them from one sort by (group keys, value); each answer is compared with
-PostgreSQL's."""
+chunks, float NaN, bigint keys far apart, runs of many lengths. HeliosDB computes them from runs of
+rows per group sorted on their own (numbers) or from one sort by (group keys, value) (other types);
+each answer is compared with PostgreSQL's."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ SETUP = [
      "CASE WHEN x % 7 = 0 THEN NULL ELSE x % 4 END, '2024-01-01 00:00+00'::timestamptz + x * interval '7 minutes', "
      "CASE WHEN x % 11 = 0 THEN NULL ELSE (x * 37 % 101) * 1.5 END, (x * 13 % 97) / 4.0, x % 3 = 0 "
      "FROM generate_series(1, 2000) x"),
+    "DROP TABLE IF EXISTS pct_wide",
+    "CREATE TABLE pct_wide (big bigint, k int, v float8, n int, t timestamp)",
+    ("INSERT INTO pct_wide SELECT CASE WHEN x % 3 = 0 THEN -9000000000000000000 WHEN x % 3 = 1 "
+     "THEN 9000000000000000000 ELSE x % 17 END, (x * 7919) % (1 + x % 40), "
+     "CASE WHEN x % 13 = 0 THEN 'NaN'::float8 WHEN x % 29 = 0 THEN NULL ELSE (x * 7 % 31) - 15.25 END, "
+     "x * 31 % 23, '2024-03-01'::timestamp + (x * 17 % 1000) * interval '1 minute' "
+     "FROM generate_series(1, 3000) x"),
 ]
 
 STATEMENTS = [
@@ -39,6 +47,11 @@ STATEMENTS = [
     ("SELECT ok, percentile_cont(0.25) WITHIN GROUP (ORDER BY v) FILTER (WHERE h = 2) FROM pct_groups "
      "GROUP BY ok ORDER BY ok"),
     "SELECT g, percentile_cont(0.5) WITHIN GROUP (ORDER BY v) FROM pct_groups WHERE h = 99 GROUP BY g",
+    ("SELECT big, k, percentile_cont(0.95) WITHIN GROUP (ORDER BY v), percentile_disc(0.5) WITHIN GROUP "
+     "(ORDER BY v DESC), percentile_disc(0.3) WITHIN GROUP (ORDER BY n), percentile_disc(0.7) WITHIN GROUP "
+     "(ORDER BY t DESC), count(*) FROM pct_wide GROUP BY big, k ORDER BY big, k"),
+    ("SELECT k, percentile_cont(0.5) WITHIN GROUP (ORDER BY n DESC), percentile_cont(0.2) WITHIN GROUP "
+     "(ORDER BY v) FILTER (WHERE n > 5) FROM pct_wide GROUP BY k ORDER BY k"),
 ]
 
 
@@ -52,6 +65,7 @@ def systems(postgres_dsn):
             assert out.sqlstate is None, (sql, out.detail)
     yield pg, hx
     pg.run("DROP TABLE IF EXISTS pct_groups")
+    pg.run("DROP TABLE IF EXISTS pct_wide")
     pg.close()
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import itertools
 import logging
 import re
 import struct
@@ -36,6 +35,7 @@ from helios_protocol_pg.copy_codec import RowEncoder, make_decoder
 from helios_protocol_pg.formats import PLAIN_TEXT_OIDS as _PLAIN_OIDS
 from helios_protocol_pg.formats import data_rows, decode_param, result_format_list
 from helios_protocol_pg.pg_types import oid_of
+from helios_protocol_pg.row_stream import EncodedRows
 from helios_protocol_pg.startup import AuthError, authenticate, is_loopback, new_secret, parse_options
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,7 +99,7 @@ class Portal:
     params: list[Any]
     result_formats: list[int]
     result: Any = None
-    rows: Iterator[list[bytes | None]] | None = None
+    rows: EncodedRows | None = None
     formats: list[int] | None = None
     sent: int = 0
     done: bool = False
@@ -930,13 +930,13 @@ class PgConnection:
         fmts = result_format_list(formats or [], len(cols))
         if describe:
             self.write(m.row_description(cols, fmts))
-        rows = _iter_rows(result, cols, fmts)
+        rows = EncodedRows(result, cols, fmts)
         sent = await self.stream_rows(rows, limit)
         if limit > 0 and sent == limit:
             # find out whether there's more
-            more = await self.run_encoding(_peek, rows)
-            if more is not None and portal is not None:
-                portal.rows = _chain_one(more, rows)
+            more = await self.run_encoding(rows.has_more)
+            if more and portal is not None:
+                portal.rows = rows
                 portal.sent += sent
                 self.write(m.PORTAL_SUSPENDED)
                 return
@@ -945,13 +945,13 @@ class PgConnection:
         if portal is not None:
             portal.done = True
 
-    async def stream_rows(self, rows: Iterator[list[bytes | None]], limit: int) -> int:
+    async def stream_rows(self, rows: EncodedRows, limit: int) -> int:
         sent = 0
         while True:
             want = ROWS_PER_HOP if limit <= 0 else min(ROWS_PER_HOP, limit - sent)
             if want <= 0:
                 break
-            chunk, n = await self.run_encoding(_encode_rows, rows, want)
+            chunk, n = await self.run_encoding(rows.take, want)
             if chunk:
                 self.write(chunk)
                 sent += n
@@ -1149,9 +1149,8 @@ class PgConnection:
         else:
             sent = pre_sent + await self.stream_rows(portal.rows, limit - pre_sent if limit > 0 else 0)
         if limit > 0 and sent == limit:
-            more = await self.run_encoding(_peek, portal.rows)
-            if more is not None:
-                portal.rows = _chain_one(more, portal.rows)
+            more = await self.run_encoding(portal.rows.has_more)
+            if more:
                 portal.sent += sent
                 self.write(m.PORTAL_SUSPENDED)
                 await self.maybe_flush()
@@ -1340,9 +1339,9 @@ class PgConnection:
         if portal.done or portal.rows is None:
             chunk, n = b"", 0
         elif want is None:
-            chunk, n = await self.run_encoding(_encode_rows, portal.rows, 1 << 62)
+            chunk, n = await self.run_encoding(portal.rows.take, 1 << 62)
         else:
-            chunk, n = await self.run_encoding(_encode_rows, portal.rows, want)
+            chunk, n = await self.run_encoding(portal.rows.take, want)
         portal.sent += n
         if not cmd.move:
             if describe:
@@ -1546,13 +1545,6 @@ def _result_table(result: Any) -> pa.Table:
     return pa.table({f"c{i}": pa.array([], pa.null()) for i in range(len(names))})
 
 
-def _iter_rows(result: Any, cols: list[Any], fmts: list[int]) -> Iterator[bytes]:
-    """DataRow messages of a result, encoded a batch at a time."""
-    for batch in result.batches:
-        if batch.num_rows:
-            yield from data_rows(batch, cols, fmts)
-
-
 def _in_session(session: Any, output: dict[str, str] | None, fn: Callable[..., Any], args: tuple) -> Any:
     """Worker thread: run fn with the session visible to catalog functions and, for encoding values,
     in its TimeZone and DateStyle (``session.rendering()``; ``output`` is what the connection last
@@ -1597,19 +1589,12 @@ def _is_plain_read(sql: str) -> bool:
 
 
 def _pre_encode(result: Any, fmts: list[int], want: int,
-                then: Callable[[], None] | None = None) -> tuple[Iterator[Any], bytes, int]:
-    """Worker thread: the row iterator of a result and its first ``want`` rows, encoded; ``then``
+                then: Callable[[], None] | None = None) -> tuple[EncodedRows, bytes, int]:
+    """Worker thread: the rows of a result and its first ``want`` rows, encoded; ``then``
     runs in the hop that reads past the last row."""
-    rows = _iter_rows(result, result.columns, fmts)
-    if then is not None:
-        rows = _followed_by(rows, then)
-    chunk, n = _encode_rows(rows, want)
+    rows = EncodedRows(result, result.columns, fmts, then)
+    chunk, n = rows.take(want)
     return rows, chunk, n
-
-
-def _followed_by(rows: Iterator[Any], then: Callable[[], None]) -> Iterator[Any]:
-    yield from rows
-    then()
 
 
 class _QueryEnd:
@@ -1632,21 +1617,6 @@ class _QueryEnd:
                 pass
         except HeliosError as exc:
             self.error = exc
-
-
-def _encode_rows(rows: Iterator[bytes], want: int) -> tuple[bytes, int]:
-    """Worker thread: up to ``want`` DataRow messages, joined."""
-    out = list(itertools.islice(rows, want))
-    return b"".join(out), len(out)
-
-
-def _peek(rows: Iterator[Any]) -> Any:
-    return next(rows, None)
-
-
-def _chain_one(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    yield first
-    yield from rest
 
 
 _TX_STATUS = {"idle": "I", "in_transaction": "T", "failed": "E"}  # ReadyForQuery's status byte

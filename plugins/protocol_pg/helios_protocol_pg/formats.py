@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import itertools
 import json
 import math
 import struct
@@ -395,6 +396,18 @@ def data_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) 
         ends = starts[1:].tolist() + [len(buf)]
         return [buf[a:b] for a, b in zip(starts.tolist(), ends, strict=True)]
     return data_rows_per_value(batch, columns, formats)
+
+
+def data_row_block(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) -> tuple[bytes, list[int]]:
+    """A RecordBatch's DataRow messages as one buffer and each row's start offset: the bytes
+    ``data_rows`` gives, without cutting a large text result into one bytes object per row
+    only to join them again for the socket."""
+    n = batch.num_rows
+    if n >= COLUMN_WISE_MIN_ROWS and columns and _all_plain_text(columns, formats):
+        buf, starts = text_data_rows(batch, columns)
+        return buf, starts.tolist()
+    rows = data_rows(batch, columns, formats)
+    return b"".join(rows), list(itertools.accumulate((len(r) for r in rows[:-1]), initial=0)) if rows else []
 
 
 def small_text_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) -> list[bytes] | None:

@@ -1,0 +1,119 @@
+"""Rows gathered into runs, one per group, each run ordered by a value: what an ordered-set
+aggregate (percentile_cont/disc) needs of its input.
+
+A multi-key ``sort_indices`` over (group keys, value) sorts every row by the first key
+(for a 90-day hourly rollup, 10M timestamps) before the others; most of that work only
+finds the groups again. Here a group's id comes from one hash pass (Arrow's dictionary
+encoding, numbered in the order groups first appear), the rows are put in group order by
+numpy's stable sort of those ids (nearly free when the stored order already keeps groups
+together, as a time-series chunk sorted by partition and time does), and each run is then
+sorted on its own: runs of one length at a time as the rows of a matrix, so numpy sorts
+many short rows in one call instead of Python looping over groups.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_INT_LIKE = (pa.types.is_integer, pa.types.is_timestamp, pa.types.is_date, pa.types.is_time,
+             pa.types.is_duration)
+_COMBINED_LIMIT = 1 << 62
+_DIRECT_SPAN = 1 << 48  # an integer key spread wider (after its common step) is numbered by hashing
+
+
+def _integers_of(col: pa.Array) -> np.ndarray | None:
+    """An integer-like key column without NULLs as numpy integers (its buffer, not a copy);
+    None for any other."""
+    if col.null_count or not any(test(col.type) for test in _INT_LIKE) or pa.types.is_unsigned_integer(col.type):
+        return None
+    width = col.type.bit_width
+    raw = {64: pa.int64(), 32: pa.int32(), 16: pa.int16(), 8: pa.int8()}.get(width)
+    return col.view(raw).to_numpy() if raw is not None else None
+
+
+def _offsets(raw: np.ndarray, n: int) -> tuple[np.ndarray, int] | None:
+    """An integer key's values as 0..width-1 (int64): offsets from the least value, divided by the
+    values' common step (hour buckets in microseconds are 3.6e9 apart); None when too wide."""
+    low, high = int(raw.min()), int(raw.max())
+    offsets = np.subtract(raw, low, dtype=np.int64)
+    step = 1
+    if high - low >= n:  # sparse: look for a common step
+        step = int(np.gcd.reduce(offsets)) or 1
+        if step > 1:
+            offsets //= step
+    width = (high - low) // step + 1
+    return (offsets, width) if width <= _DIRECT_SPAN else None
+
+
+def _renumbered(values: np.ndarray) -> tuple[np.ndarray, int]:
+    dense = pc.dictionary_encode(pa.array(values))
+    return dense.indices.to_numpy().astype(np.int64), max(len(dense.dictionary), 1)
+
+
+def _dense_by_first_appearance(combined: np.ndarray, span: int) -> tuple[np.ndarray, int]:
+    """Values in 0..span-1 renumbered 0..k-1 in the order they first appear: through a table of
+    ``span`` entries when that is not much larger than the rows, else by hashing."""
+    n = len(combined)
+    if span > max(4 * n, 1 << 16):
+        dense = pc.dictionary_encode(pa.array(combined))
+        return dense.indices.to_numpy(), len(dense.dictionary)
+    first = np.full(span, n, np.int64)
+    np.minimum.at(first, combined, np.arange(n))
+    present = np.flatnonzero(first < n)
+    ids = np.empty(span, np.int32 if len(present) < (1 << 31) else np.int64)
+    ids[present[np.argsort(first[present])]] = np.arange(len(present))
+    return ids[combined], len(present)
+
+
+def group_ids(columns: list[pa.Array]) -> tuple[np.ndarray, int]:
+    """Each row's group over the key ``columns`` (equal values, NULLs equal to each other), as
+    dense ids numbered in the order the groups first appear; and the number of groups."""
+    if not columns:
+        raise ValueError("no key columns")
+    n = len(columns[0])
+    if n == 0:
+        return np.zeros(0, np.int32), 0
+    combined: np.ndarray | None = None
+    span = 1
+    for col in columns:
+        raw = _integers_of(col)
+        direct = _offsets(raw, n) if raw is not None else None
+        if direct is not None:  # integers: their offsets are the ids
+            part, width = direct
+        else:  # any other key (one with NULLs, values far apart): its values' dictionary positions
+            enc = pc.dictionary_encode(col, null_encoding="encode")
+            part, width = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), max(len(enc.dictionary), 1)
+        if combined is None:
+            combined, span = part, width
+            continue
+        if span * width >= _COMBINED_LIMIT:  # renumber densely (at most one id per row), then go on
+            combined, span = _renumbered(combined)
+            if span * width >= _COMBINED_LIMIT:
+                part, width = _renumbered(part)
+        combined *= width
+        combined += part
+        span *= width
+    assert combined is not None
+    return _dense_by_first_appearance(combined, span)
+
+
+def sort_runs(values: np.ndarray, starts: np.ndarray, descending: bool) -> None:
+    """Sort ``values`` in place inside each run (a run is ``starts[i]`` up to the next start):
+    ascending with NaN last, or descending with NaN first, as PostgreSQL orders floats."""
+    n = len(values)
+    lengths = np.diff(np.append(starts, n))
+    by_length = np.argsort(lengths, kind="stable")
+    sorted_lengths = lengths[by_length]
+    edges = np.flatnonzero(np.diff(sorted_lengths, prepend=-1, append=-1))
+    for a, b in itertools.pairwise(edges.tolist()):
+        length = int(sorted_lengths[a])
+        if length < 2:
+            continue
+        cells = starts[by_length[a:b]][:, None] + np.arange(length)
+        block = values[cells]
+        block.sort(axis=1)
+        values[cells] = block[:, ::-1] if descending else block
