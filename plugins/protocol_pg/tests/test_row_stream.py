@@ -8,7 +8,6 @@ import types
 
 import pyarrow as pa
 import pytest
-
 from helios_protocol_pg.formats import COLUMN_WISE_MIN_ROWS, data_rows
 from helios_protocol_pg.pg_types import oid_of
 from helios_protocol_pg.row_stream import EncodedRows
