@@ -74,6 +74,13 @@ _VOLATILE = {"random", "gen_random_uuid", "clock_timestamp", "nextval", "uuid_ge
 _MAX_RECHECK = 50
 
 
+def _recheck_exhausted() -> SerializationFailure:
+    """Rows still replaced by newer commits after every re-check: refused, never dropped (the
+    changed row's lock, txn._lock_changed_row, makes one re-check enough)."""
+    return SerializationFailure("could not serialize access due to concurrent update",
+                                detail=f"rows were replaced by concurrent commits {_MAX_RECHECK} times in a row")
+
+
 class GeneratedAlways(HeliosError):
     sqlstate = "428C9"
 
@@ -1072,6 +1079,8 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
             break
         txn.new_statement()
         rowid_filter = changed
+    else:
+        raise _recheck_exhausted()
     if fire:
         firing.statement(session, tdef, "AFTER", "UPDATE")
     tag = f"UPDATE {total}"
@@ -1156,6 +1165,8 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
             break
         txn.new_statement()
         rowid_filter = changed
+    else:
+        raise _recheck_exhausted()
     if fire:
         firing.statement(session, tdef, "AFTER", "DELETE")
     tag = f"DELETE {total}"

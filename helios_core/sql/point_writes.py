@@ -300,6 +300,8 @@ def _write_keyed_row(ctx: Any, txn: Any, tdef: Any, key: Any, write: Any) -> lis
         again = txn.lookup(tdef.schema, tdef.name, key, with_rowid=True)
         if not again.num_rows or again.column(ncols)[0].as_py() != rowid:
             break
+    else:
+        raise dml._recheck_exhausted()
     return []
 
 

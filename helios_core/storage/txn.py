@@ -840,6 +840,9 @@ class Transaction(ReadOps, CatalogOps):
                     if kind in (_CHANGED, _GONE) and (kind == _CHANGED or info) and rr:
                         raise SerializationFailure("could not serialize access due to concurrent update")
                     if kind == _CHANGED:
+                        other = self._lock_changed_row(layer, r, "update" if mode == "write" else mode)
+                        if other is not None:
+                            break
                         changed.append(r)
                     elif kind == _GONE:
                         gone.append(r)
@@ -1053,22 +1056,47 @@ class Transaction(ReadOps, CatalogOps):
                             self.isolation == REPEATABLE_READ:
                         raise SerializationFailure("could not serialize access due to concurrent update")
                     if kind == _CHANGED:
-                        return -1
-                    if kind == _GONE:
+                        other = self._lock_changed_row(layer, r, "update")
+                        if other is None:
+                            return -1
+                    elif kind == _GONE:
                         return 0
-                    if kind == _INHERITED:
+                    elif kind == _INHERITED:
                         layer.tomb[r] = me
                         w.tombs.append(r)
                         return 1
-                    cid, pos = unpack_loc(info)
-                    layer.chunks[cid].end(pos, me)
-                    if kind == _OWN:
-                        w.own_ended.append(info)
                     else:
-                        w.ended_locs.append(info)
-                        w.ended_rowids.append(r)
-                    return 1
+                        cid, pos = unpack_loc(info)
+                        layer.chunks[cid].end(pos, me)
+                        if kind == _OWN:
+                            w.own_ended.append(info)
+                        else:
+                            w.ended_locs.append(info)
+                            w.ended_rowids.append(r)
+                        return 1
             self._wait_for(other, False)
+
+    def _lock_changed_row(self, layer: Layer, r: int, mode: str) -> Transaction | None:
+        """READ COMMITTED found row ``r`` replaced by a commit after the statement's snapshot: lock
+        its newest version (``mode``) before the statement reads it again, as PostgreSQL locks the
+        newest version before its re-check. Without the lock, writers that keep committing newer
+        versions of a hot row between a statement's re-read and its write could make it re-check
+        forever. Returns the transaction to wait for when another already holds such a lock
+        (nothing is taken then). Caller holds store.mu."""
+        key = (layer.key, r)
+        holders = self.store.row_locks.get(key)
+        if holders:
+            for txid, m in holders.items():
+                if txid != self.txid and (mode != "share" or m == "update"):
+                    other = self.store.active.get(txid)
+                    if other is not None:
+                        return other
+        holders = self.store.row_locks.setdefault(key, {})
+        held = holders.get(self.txid)
+        if held != "update" and held != mode:
+            holders[self.txid] = mode
+            self.row_locks.append(key)
+        return None
 
     def _current_versions(self, t: TableDef, layer: Layer, rowids: pa.Array, locs_np: np.ndarray
                           ) -> pa.RecordBatch:
