@@ -1,4 +1,4 @@
-"""Text-format DataRow messages built column-wise (numpy scatter) carry exactly the bytes the
+"""Text-format DataRow messages built column-wise (joined by Arrow row by row) carry exactly the bytes the
 per-value encoder writes, for every common type, NULLs, empty strings and non-ASCII text."""
 
 from __future__ import annotations
