@@ -49,3 +49,16 @@ def test_a_few_values_print_as_many_do(arrow_type, fixed_below):
            for x in pc.cast(values, pa.string()).to_pylist()]
     assert text_out.float_text(values, fixed_below).to_pylist() == few == many
     assert many[:4] == ["0", "-0", "1", "-1.5"]
+
+
+def test_values_near_the_fixed_notation_edges_print_as_one_by_one():
+    """Arrays whose magnitudes all lie in [1e-4, 1e10) skip the layout regex; values at and just
+    past either edge (and arrays with one such value) print as the value-by-value rules do."""
+    edges = [1e-4, math.nextafter(1e-4, 0), math.nextafter(1e-4, 1), 1e10, math.nextafter(1e10, 0),
+             9999999999.999998, 0.00010000000000000002, 123.456, -0.0, 0.0]
+    inside = [x for x in edges if x == 0 or 1e-4 <= abs(x) < 1e10]
+    for values in ([*inside, None] * 5, [*edges, None] * 5, [-x for x in inside] * 6):
+        arr = pa.array(values, pa.float64())
+        reference = [text_out._float_text_one(x, 15, text_out._FLOAT8_DIFFERS) if x is not None else None
+                     for x in pc.cast(arr, pa.string()).to_pylist()]
+        assert text_out.float_text(arr, 15).to_pylist() == reference

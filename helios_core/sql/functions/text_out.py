@@ -249,6 +249,8 @@ def float_text(arr: pa.Array, fixed_below: int) -> pa.Array:
     if len(s) <= FLOAT_TEXT_PER_VALUE_ROWS:
         return pa.array([None if x is None else _float_text_one(x, fixed_below, differs) for x in s.to_pylist()],
                         pa.string())
+    if fixed_below == 15 and _all_laid_out_alike(arr):
+        return s
     mask = pc.fill_null(pc.match_substring_regex(s, differs), False)
     if pc.any(pc.match_substring(s, "e")).as_py():
         s = pc.replace_substring_regex(s, r"e([+-])([0-9])$", r"e\10\2")  # RE2: \1 then a literal 0
@@ -258,6 +260,15 @@ def float_text(arr: pa.Array, fixed_below: int) -> pa.Array:
         fixed = [_float_layout(x, fixed_below) for x in pc.take(pc.cast(arr, pa.string()), idx).to_pylist()]
         s = pc.replace_with_mask(s, mask, pa.array(fixed, pa.string()))
     return s
+
+
+def _all_laid_out_alike(arr: pa.Array) -> bool:
+    """Every float8 value is 0 or of magnitude in [1e-4, 1e10): Arrow prints them in fixed
+    notation as PostgreSQL does, so the regex pass over their text can be skipped."""
+    if not pa.types.is_float64(arr.type):
+        return False
+    magnitude = np.abs((arr.fill_null(1.0) if arr.null_count else arr).to_numpy(zero_copy_only=False))
+    return bool((((magnitude >= 1e-4) & (magnitude < 1e10)) | (magnitude == 0)).all())
 
 
 def numeric_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
