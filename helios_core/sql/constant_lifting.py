@@ -118,11 +118,15 @@ def _lift_plain_rows(sql: str) -> Lifted | None:
         return None
     if any(w.lower() in _CLAUSE_WORDS for w in _HEAD_WORDS.findall(head.group())[2:-1]):
         return None  # a table or column spelled like a clause word: the token loop decides
-    pieces = _PLAIN_CELLS.split(sql[head.end():])  # text between cells, cell, text between cells, ...
+    body = sql[head.end():]
+    pieces = _PLAIN_CELLS.split(body)  # text between cells, cell, text between cells, ...
     cells = pieces[1::2]
-    values = tuple(c[1:-1].replace("''", "'") if c[0] == "'" else c for c in cells)
-    types = tuple(None if c[0] == "'" else "integer" if len(c) < 10 and "." not in c else _literal_type(c)
-                  for c in cells)  # fewer than 10 characters, no point: an integer of int4's range
+    if "''" in body:
+        values = tuple([c[1:-1].replace("''", "'") if c[0] == "'" else c for c in cells])
+    else:
+        values = tuple([c[1:-1] if c[0] == "'" else c for c in cells])
+    types = tuple([None if c[0] == "'" else "integer" if len(c) < 10 and "." not in c else _literal_type(c)
+                   for c in cells])  # fewer than 10 characters, no point: an integer of int4's range
     while len(_PARAMETER_NAMES) < len(cells):
         _PARAMETER_NAMES.append(f"${len(_PARAMETER_NAMES) + 1}")
     text = "".join(itertools.chain.from_iterable(zip(pieces[0::2], _PARAMETER_NAMES[:len(cells)])))

@@ -477,9 +477,10 @@ def source_rows(session: Any, ctx: Any, tdef: Any, cols: list[int], source: Any,
     if isinstance(source, exp.Values) and not isinstance(source.parent, exp.Subquery):
         rows = source.expressions
         width = len(rows[0].expressions) if rows else 0
-        for r in rows:
-            if len(r.expressions) != width:
-                raise HeliosError("VALUES lists must all be the same length", sqlstate="42601")
+        if not (cache is not None and cache.get("values_parameters")):  # a kept shape has one width
+            for r in rows:
+                if len(r.expressions) != width:
+                    raise HeliosError("VALUES lists must all be the same length", sqlstate="42601")
         if width > len(cols):
             raise HeliosError("INSERT has more expressions than target columns", sqlstate="42601")
         bound = _parameter_columns(source, cache, ctx, targets, width)
@@ -575,13 +576,16 @@ def _parameter_columns(source: Any, cache: dict | None, ctx: Any, targets: list[
     bound = cache.pop("bound_columns", None)  # bound a column at a time (prepared.bind_columns)
     arrays = []
     for j, idxs in enumerate(shape):
-        if any(i >= len(params) for i in idxs):
+        if bound is not None:  # bind_columns checked the parameters and their types per column
+            arrays.append(assign(bound[j], targets[j][1], len(idxs), targets[j][0]))
+            continue
+        if max(idxs) >= len(params):
             return None
         kinds = {ptypes[i].name if i < len(ptypes) and ptypes[i] is not None else "unknown" for i in idxs}
         if len(kinds) != 1:
             return None
         t = ptypes[idxs[0]] if idxs[0] < len(ptypes) and ptypes[idxs[0]] is not None else _types().UNKNOWN
-        vec = bound[j] if bound is not None else _param_vec([params[i] for i in idxs], t)
+        vec = _param_vec([params[i] for i in idxs], t)
         arrays.append(assign(vec, targets[j][1], len(idxs), targets[j][0]))
     return arrays
 

@@ -11,6 +11,8 @@ branch or search_path changed.
 
 from __future__ import annotations
 
+import functools
+
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -479,15 +481,19 @@ def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list
     n = len(params)
     if n < BATCH_BIND or n != len(stmt_types) or sum(len(idxs) for idxs in layout) != n:
         return None
-    if not all(type(v) is str for v in params):
+    if set(map(type, params)) != {str}:
         return None
     T = _types()
     out: list[Vec] = []
-    for idxs in layout:
-        t = stmt_types[idxs[0]]
-        if t is None or t.element is not None or any(stmt_types[i] is not t and stmt_types[i] != t for i in idxs):
+    width = len(layout)
+    strided = all(idxs[0] == j and len(idxs) * width == n for j, idxs in enumerate(layout)) and \
+        layout == strided_layout(width, n)
+    for j, idxs in enumerate(layout):
+        types = stmt_types[j::width] if strided else [stmt_types[i] for i in idxs]
+        t = types[0]
+        if t is None or t.element is not None or (len(set(map(id, types))) != 1 and any(x != t for x in types)):
             return None
-        texts = pa.array([params[i] for i in idxs], pa.string())
+        texts = pa.array(params[j::width] if strided else [params[i] for i in idxs], pa.string())
         if t.name in _TEXT_TYPES:
             out.append(Vec(texts.cast(t.arrow_type), t))
             continue
@@ -510,6 +516,17 @@ def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list
             return None
         out.append(Vec(arr, t))
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _strided(width: int, n: int) -> list[list[int]]:
+    return [list(range(j, n, width)) for j in range(width)]
+
+
+def strided_layout(width: int, n: int) -> list[list[int]]:
+    """The parameter layout of ``n // width`` VALUES rows of ``width`` parameters numbered in
+    order ($1, $2 the first row, $3, $4 the next, ...): column j holds j, j + width, ..."""
+    return _strided(width, n)
 
 
 def _bind_each(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:

@@ -285,3 +285,26 @@ def test_a_bulk_insert_with_placeholders_is_prepared_once_for_the_server():
         other.close()
     finally:
         s.close()
+
+
+def test_columns_bound_the_same_through_a_strided_or_any_layout():
+    """bind_columns reads parameters numbered row by row ($1, $2 | $3, $4 ...) with slices; any other
+    numbering (a client's own ``($2, $1), ($4, $3)``) the long way: the same values either way."""
+    from helios_core.sql import prepared
+    from helios_core.sql import types as T
+
+    rows = [(f"2024-01-0{1 + i % 9} 10:00+00", str(i), f"{i}.5") for i in range(40)]
+    types = [T.type_from_name("timestamptz"), T.type_from_name("int4"), T.type_from_name("float8")]
+    width, n = 3, 3 * len(rows)
+    strided = prepared.bind_columns(types * len(rows), [v for r in rows for v in r], prepared.strided_layout(width, n))
+    # the same rows with each row's parameters numbered backwards: column j of row k is 3k + (2 - j)
+    backwards = [[3 * k + 2 - j for k in range(len(rows))]
+                 for j in range(width)]
+    params = [None] * n
+    for k, r in enumerate(rows):
+        for j in range(width):
+            params[3 * k + 2 - j] = r[j]
+    other = prepared.bind_columns([types[2 - (i % 3)] for i in range(n)], params, backwards)
+    assert strided is not None and other is not None
+    assert [v.array.to_pylist() for v in strided] == [v.array.to_pylist() for v in other]
+    assert [v.type for v in strided] == [v.type for v in other] == types
