@@ -11,9 +11,8 @@ branch or search_path changed.
 
 from __future__ import annotations
 
-import functools
-
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
