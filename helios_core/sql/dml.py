@@ -1573,12 +1573,26 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
             new = constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
                                            changed_cols=_changed_columns(tdef, sets))
             res = txn.update(tdef.schema, tdef.name, rowids, new)
+            again = None
             if res.changed is not None and len(res.changed):
-                raise SerializationFailure("could not serialize access due to concurrent update")
+                # a concurrent transaction committed a newer version of a conflicting row: READ
+                # COMMITTED updates that version instead (locked for us by the storage's claim), as
+                # PostgreSQL's ON CONFLICT DO UPDATE does; the other levels cannot see it
+                if txn.isolation != "read committed" or _retry >= _MAX_RECHECK:
+                    raise SerializationFailure("could not serialize access due to concurrent update")
+                again = pc.is_in(rowids, value_set=pa.array(res.changed.to_pylist(), pa.int64()))
+                done = pc.invert(again)
+                new, update_idx, again = new.filter(done), update_idx.filter(done), update_idx.filter(again)
             count += res.count
             out_batches.append(new.replace_schema_metadata(_UPDATED_ROWS))  # RETURNING's xmax tells them apart
             if insert_idx:  # RETURNING lists rows in the order the statement gave them, as PostgreSQL does
                 out_batches = _in_input_order(out_batches, [insert_idx, update_idx.to_pylist()])
+            if again is not None:  # those rows again, on the newest versions (their RETURNING rows after)
+                txn.new_statement()
+                more, more_batches = insert_on_conflict(session, txn, ctx, tdef, alias, batch.take(again), conflict,
+                                                        _retry + 1)
+                count += more
+                out_batches.extend(more_batches)
     return count, out_batches
 
 
