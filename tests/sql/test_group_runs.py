@@ -15,8 +15,10 @@ def _expected_ids(columns: list[list]) -> list[int]:
     return [seen.setdefault(row, len(seen)) for row in zip(*columns, strict=True)]
 
 
+@pytest.mark.parametrize("slice_rows", [1 << 20, 77])  # one slice, and many (the last one short)
 @pytest.mark.parametrize("seed", range(6))
-def test_group_ids_number_groups_by_first_appearance(seed):
+def test_group_ids_number_groups_by_first_appearance(seed, slice_rows, monkeypatch):
+    monkeypatch.setattr(group_runs, "_SLICE", slice_rows)
     rng = np.random.default_rng(seed)
     n = 2_000
     ints = rng.integers(-3, 4, n).tolist()
@@ -26,16 +28,30 @@ def test_group_ids_number_groups_by_first_appearance(seed):
     stamps = pa.array(rng.integers(0, 10, n) * 3_600_000_000, pa.int64()).cast(pa.timestamp("us", "UTC"))
     columns = [pa.array(ints, pa.int32()), pa.array(wide, pa.int64()), pa.array(texts), pa.array(nullable, pa.int64()),
                stamps]
-    ids, count = group_runs.group_ids(columns)
+    ids, count, first = group_runs.group_ids(columns)
     expected = _expected_ids([c.to_pylist() for c in columns])
     assert ids.tolist() == expected
     assert count == max(expected) + 1
+    assert first is None or first.tolist() == [expected.index(k) for k in range(count)]
+    ids, count, first = group_runs.group_ids(columns[:1] + columns[4:])  # integer keys only: firsts come along
+    expected = _expected_ids([columns[0].to_pylist(), columns[4].to_pylist()])
+    assert ids.tolist() == expected
+    assert first.tolist() == [expected.index(k) for k in range(count)]
+
+
+@pytest.mark.parametrize("slice_rows", [1 << 20, 3])
+def test_integer_keys_with_a_common_step(slice_rows, monkeypatch):
+    monkeypatch.setattr(group_runs, "_SLICE", slice_rows)
+    hours = pa.array([7200, 0, 3600, 0, 7200, 10800, 3600], pa.int64()).cast(pa.timestamp("s"))
+    repos = pa.array([2, 1, 1, 1, 2, 1, 3], pa.int32())
+    ids, count, _first = group_runs.group_ids([hours, repos])
+    assert ids.tolist() == _expected_ids([hours.to_pylist(), repos.to_pylist()]) and count == 5
 
 
 def test_group_ids_of_one_key_and_of_no_rows():
-    ids, count = group_runs.group_ids([pa.array([7, 7, 3, 7, 3, 9], pa.int64())])
+    ids, count, _first = group_runs.group_ids([pa.array([7, 7, 3, 7, 3, 9], pa.int64())])
     assert ids.tolist() == [0, 0, 1, 0, 1, 2] and count == 3
-    ids, count = group_runs.group_ids([pa.array([], pa.int32())])
+    ids, count, _first = group_runs.group_ids([pa.array([], pa.int32())])
     assert ids.tolist() == [] and count == 0
 
 
@@ -55,3 +71,12 @@ def test_sort_runs_sorts_each_run_alone(seed, descending):
         if descending:
             want = want[::-1]  # NaN first, as PostgreSQL orders DESC
         assert np.array_equal(values[s:s + length], want, equal_nan=True)
+
+
+def test_increasing_row_numbers_across_chunks():
+    from helios_core.sql.operators.aggregate import _increasing
+
+    assert _increasing(pa.chunked_array([pa.array([0, 1, 5]), pa.array([], pa.int64()), pa.array([6, 9])]))
+    assert not _increasing(pa.chunked_array([pa.array([0, 1, 5]), pa.array([5, 9])]))  # equal across the edge
+    assert not _increasing(pa.array([3, 2]))
+    assert _increasing(pa.array([], pa.int64()))

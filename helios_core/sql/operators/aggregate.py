@@ -235,7 +235,7 @@ def _percentile_by_runs(spec: AggSpec, j: int, work: pa.Table, ks: list[str], ha
         raw = pa.int64()
     if raw is None:
         return None
-    gid, count = group_runs.group_ids([work.column(k).combine_chunks() for k in ks])
+    gid, count, firsts = group_runs.group_ids([work.column(k).combine_chunks() for k in ks])
     if count != ngroups:
         return None
     arg = arg.combine_chunks()
@@ -253,12 +253,30 @@ def _percentile_by_runs(spec: AggSpec, j: int, work: pa.Table, ks: list[str], ha
     group_runs.sort_runs(values, starts, desc)
     # group ids follow first appearance in the work table's row order; ``first`` lists groups by
     # their smallest input row: the two are lined up through each group's smallest row
-    first_row = np.full(count, np.iinfo(np.int64).max, np.int64)
-    np.minimum.at(first_row, gid, work.column("__row").combine_chunks().to_numpy())
+    rows = work.column("__row")
+    if firsts is not None and _increasing(rows):  # a group's first position holds its smallest row
+        first_row = rows.take(pa.array(firsts)).to_numpy()
+    else:
+        first_row = np.full(count, np.iinfo(np.int64).max, np.int64)
+        np.minimum.at(first_row, gid, rows.combine_chunks().to_numpy())
     id_of_group = np.empty(ngroups, np.int64)
     id_of_group[np.searchsorted(first.to_numpy(zero_copy_only=False), first_row)] = np.arange(ngroups)
     per_id = percentile_from_sorted(spec, groups, pa.array(values, raw).view(arg.type), ngroups, F)
     return per_id.take(pa.array(id_of_group))
+
+
+def _increasing(rows: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether the work table's row numbers only grow, slice by slice (no 80 MB temporaries)."""
+    chunks = rows.chunks if isinstance(rows, pa.ChunkedArray) else [rows]
+    last = None
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        values = chunk.to_numpy(zero_copy_only=False)
+        if (last is not None and values[0] <= last) or (len(values) > 1 and not (values[1:] > values[:-1]).all()):
+            return False
+        last = values[-1]
+    return True
 
 
 # value types whose order is their raw numbers' order (as numpy sorts them)

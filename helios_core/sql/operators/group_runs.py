@@ -35,18 +35,27 @@ def _integers_of(col: pa.Array) -> np.ndarray | None:
     return col.view(raw).to_numpy() if raw is not None else None
 
 
-def _offsets(raw: np.ndarray, n: int) -> tuple[np.ndarray, int] | None:
-    """An integer key's values as 0..width-1 (int64): offsets from the least value, divided by the
-    values' common step (hour buckets in microseconds are 3.6e9 apart); None when too wide."""
+_SLICE = 1 << 20  # rows per slice: temporaries of 8 MB stay in the heap (no fresh pages per query)
+
+
+def _slices(n: int) -> range:
+    return range(0, n, _SLICE)
+
+
+def _direct(raw: np.ndarray, n: int) -> tuple[int, int, int] | None:
+    """(least value, common step, width) of an integer key whose values, less the least and
+    divided by their common step (hour buckets in microseconds are 3.6e9 apart), number at most
+    _DIRECT_SPAN; None when wider."""
     low, high = int(raw.min()), int(raw.max())
-    offsets = np.subtract(raw, low, dtype=np.int64)
-    step = 1
+    step = 0
     if high - low >= n:  # sparse: look for a common step
-        step = int(np.gcd.reduce(offsets)) or 1
-        if step > 1:
-            offsets //= step
+        for start in _slices(n):
+            step = int(np.gcd(step, np.gcd.reduce(np.subtract(raw[start:start + _SLICE], low, dtype=np.int64))))
+            if step == 1:
+                break
+    step = step or 1
     width = (high - low) // step + 1
-    return (offsets, width) if width <= _DIRECT_SPAN else None
+    return (low, step, width) if width <= _DIRECT_SPAN else None
 
 
 def _renumbered(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -54,36 +63,67 @@ def _renumbered(values: np.ndarray) -> tuple[np.ndarray, int]:
     return dense.indices.to_numpy().astype(np.int64), max(len(dense.dictionary), 1)
 
 
-def _dense_by_first_appearance(combined: np.ndarray, span: int) -> tuple[np.ndarray, int]:
+def _dense_by_first_appearance(combined: np.ndarray, span: int) -> tuple[np.ndarray, int, np.ndarray | None]:
     """Values in 0..span-1 renumbered 0..k-1 in the order they first appear: through a table of
-    ``span`` entries when that is not much larger than the rows, else by hashing."""
+    ``span`` entries when that is not much larger than the rows (which also gives each id's
+    first row), else by hashing."""
     n = len(combined)
     if span > max(4 * n, 1 << 16):
         dense = pc.dictionary_encode(pa.array(combined))
-        return dense.indices.to_numpy(), len(dense.dictionary)
+        return dense.indices.to_numpy(), len(dense.dictionary), None
     first = np.full(span, n, np.int64)
-    np.minimum.at(first, combined, np.arange(n))
+    for start in _slices(n):
+        part = combined[start:start + _SLICE]
+        np.minimum.at(first, part, np.arange(start, start + len(part)))
     present = np.flatnonzero(first < n)
     ids = np.empty(span, np.int32 if len(present) < (1 << 31) else np.int64)
-    ids[present[np.argsort(first[present])]] = np.arange(len(present))
-    return ids[combined], len(present)
+    by_first = present[np.argsort(first[present])]
+    ids[by_first] = np.arange(len(present))
+    out = np.empty(n, ids.dtype)
+    for start in _slices(n):
+        np.take(ids, combined[start:start + _SLICE], out=out[start:start + _SLICE])
+    return out, len(present), first[by_first]
 
 
-def group_ids(columns: list[pa.Array]) -> tuple[np.ndarray, int]:
+def _combined_integers(raws: list[np.ndarray], plans: list[tuple[int, int, int]], n: int) -> np.ndarray:
+    """Integer keys combined into one number per row (mixed radix of their widths), a slice at a time."""
+    combined = np.empty(n, np.int64)
+    for start in _slices(n):
+        acc = None
+        for raw, (low, step, width) in zip(raws, plans, strict=True):
+            part = np.subtract(raw[start:start + _SLICE], low, dtype=np.int64)
+            if step > 1:
+                part //= step
+            if acc is None:
+                acc = part
+            else:
+                acc *= width
+                acc += part
+        combined[start:start + len(acc)] = acc
+    return combined
+
+
+def group_ids(columns: list[pa.Array]) -> tuple[np.ndarray, int, np.ndarray | None]:
     """Each row's group over the key ``columns`` (equal values, NULLs equal to each other), as
-    dense ids numbered in the order the groups first appear; and the number of groups."""
+    dense ids numbered in the order the groups first appear; the number of groups; and each
+    group's first row when it came for free (None when the keys were hashed)."""
     if not columns:
         raise ValueError("no key columns")
     n = len(columns[0])
     if n == 0:
-        return np.zeros(0, np.int32), 0
+        return np.zeros(0, np.int32), 0, np.zeros(0, np.int64)
+    raws = [_integers_of(col) for col in columns]
+    plans = [_direct(raw, n) if raw is not None else None for raw in raws]
+    span = 1
+    for plan in plans:
+        span = span * plan[2] if plan is not None else _COMBINED_LIMIT
+    if span < _COMBINED_LIMIT:  # integer keys only (the common case): no hashing at all
+        return _dense_by_first_appearance(_combined_integers(raws, plans, n), span)
     combined: np.ndarray | None = None
     span = 1
-    for col in columns:
-        raw = _integers_of(col)
-        direct = _offsets(raw, n) if raw is not None else None
-        if direct is not None:  # integers: their offsets are the ids
-            part, width = direct
+    for col, raw, plan in zip(columns, raws, plans, strict=True):
+        if plan is not None:  # integers: their offsets are the ids
+            part, width = _combined_integers([raw], [plan], n), plan[2]
         else:  # any other key (one with NULLs, values far apart): its values' dictionary positions
             enc = pc.dictionary_encode(col, null_encoding="encode")
             part, width = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), max(len(enc.dictionary), 1)
