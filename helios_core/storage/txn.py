@@ -881,19 +881,21 @@ class Transaction(ReadOps, CatalogOps):
                     bases: np.ndarray) -> None:
         """Vectorized claim of the common case: live committed versions nobody else touches.
 
-        Everything else (own versions, waits, conflicts, inherited rows) is left to the per-row path.
+        Everything else (own versions, waits, conflicts, inherited rows, rows with a row lock) is
+        left to the per-row path.
         """
         if len(set(rids)) != len(rids):
             return
         locks = self.store.row_locks
-        if locks and any(k[0] == layer.key for k in locks):
-            return
+        locked = [r for key, r in locks if key == layer.key] if locks else []
         own = w.own
         rl = layer.rowloc
         locs = rl.get_many(rids)
         if own:
             locs[own.get_many(rids) >= 0] = -1  # our own versions: the per-row path
         valid = locs >= 0
+        rid_np = np.asarray(rids, dtype=np.int64)
+        unlocked = ~np.isin(rid_np, np.asarray(locked, dtype=np.int64)) if locked else None
         if layer.branch.parent is not None and not valid.all():
             # rows inherited from the parent that nobody on this branch has touched: tombstone them
             bid = layer.branch.branch_id
@@ -901,17 +903,18 @@ class Transaction(ReadOps, CatalogOps):
             me_ = -self.txid
             for j in np.nonzero(~valid)[0].tolist():
                 r = rids[j]
-                if r in own or r >> 40 == bid or r in tomb:
+                if r in own or r >> 40 == bid or r in tomb or (unlocked is not None and not unlocked[j]):
                     continue
                 tomb[r] = me_
                 w.tombs.append(r)
                 done[j] = True
+        if unlocked is not None:
+            valid &= unlocked
         if not valid.any():
             return
         cids = locs >> 32
         pos_all = locs & 0xFFFFFFFF
         me = -self.txid
-        rid_np = np.asarray(rids, dtype=np.int64)
         for cid in np.unique(cids[valid]).tolist():
             ch = layer.chunks.get(cid)
             if ch is None:

@@ -107,3 +107,30 @@ def test_hot_row_keeps_every_committed_increment() -> None:
             assert hot == side == sum(committed)
         finally:
             engine.close()
+
+
+def test_a_batch_update_waits_only_for_the_locked_row(store: Store) -> None:
+    """A row lock held elsewhere sends that row (only) to the one-by-one claim, which waits for it;
+    the batch's other rows are claimed together as before."""
+    with store.begin("db") as t:
+        t.insert("public", "t", pa.table({"id": list(range(2, 100)), "v": [0] * 98}))
+    holder = store.begin("db")
+    locked = holder.lookup("public", "t", (50,), with_rowid=True).column("_rowid")
+    holder.lock_rows("public", "t", locked, "update")
+
+    def all_rows(txn):
+        table = pa.Table.from_batches(list(txn.scan("public", "t", with_rowid=True)))
+        return table.column("_rowid").combine_chunks(), pa.record_batch(
+            {"id": table.column("id").combine_chunks(), "v": pa.array([7] * table.num_rows, pa.int64())})
+
+    waiter = store.begin("db", lock_timeout=0.05)
+    rowids, rows = all_rows(waiter)
+    with pytest.raises(LockNotAvailable):
+        waiter.update("public", "t", rowids, rows)
+    waiter.rollback()
+    holder.commit()
+    with store.begin("db") as after:
+        rowids, rows = all_rows(after)
+        assert after.update("public", "t", rowids, rows).count == 99
+    with store.begin("db") as check:
+        assert set(pa.Table.from_batches(list(check.scan("public", "t"))).column("v").to_pylist()) == {7}
