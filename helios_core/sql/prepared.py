@@ -485,8 +485,7 @@ def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list
     T = _types()
     out: list[Vec] = []
     width = len(layout)
-    strided = all(idxs[0] == j and len(idxs) * width == n for j, idxs in enumerate(layout)) and \
-        layout == strided_layout(width, n)
+    strided = layout == strided_layout(width, n)
     for j, idxs in enumerate(layout):
         types = stmt_types[j::width] if strided else [stmt_types[i] for i in idxs]
         t = types[0]
@@ -518,14 +517,11 @@ def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list
 
 
 @functools.lru_cache(maxsize=64)
-def _strided(width: int, n: int) -> list[list[int]]:
-    return [list(range(j, n, width)) for j in range(width)]
-
-
 def strided_layout(width: int, n: int) -> list[list[int]]:
     """The parameter layout of ``n // width`` VALUES rows of ``width`` parameters numbered in
-    order ($1, $2 the first row, $3, $4 the next, ...): column j holds j, j + width, ..."""
-    return _strided(width, n)
+    order ($1, $2 the first row, $3, $4 the next, ...): column j holds j, j + width, ...
+    (cached and shared: read it, never change it)"""
+    return [list(range(j, n, width)) for j in range(width)]
 
 
 def _bind_each(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:

@@ -793,16 +793,31 @@ class Transaction(ReadOps, CatalogOps):
                     return _WAIT, self.store.active.get(-e)
                 return (_GONE, None) if e <= snap else (_GONE, True)
             kind = _INHERITED
-        locks = self.store.row_locks
-        if locks:
-            holders = locks.get((layer.key, r))
-            if holders:
-                for txid, m in holders.items():
-                    if txid != me and (mode != "share" or m == "update"):
-                        other = self.store.active.get(txid)
-                        if other is not None:
-                            return _WAIT, other
+        other = self._row_lock_holder(layer, r, mode)
+        if other is not None:
+            return _WAIT, other
         return kind, loc
+
+    def _row_lock_holder(self, layer: Layer, r: int, mode: str) -> Transaction | None:
+        """Another running transaction whose row lock on ``r`` conflicts with ``mode`` (only
+        "share" locks share). Caller holds store.mu."""
+        holders = self.store.row_locks.get((layer.key, r)) if self.store.row_locks else None
+        if holders:
+            for txid, m in holders.items():
+                if txid != self.txid and (mode != "share" or m == "update"):
+                    other = self.store.active.get(txid)
+                    if other is not None:
+                        return other
+        return None
+
+    def _take_row_lock(self, layer: Layer, r: int, mode: str) -> None:
+        """Hold a row lock on ``r`` ("update" or "share") until the transaction ends (an
+        "update" lock already held stays). Caller holds store.mu."""
+        key = (layer.key, r)
+        holders = self.store.row_locks.setdefault(key, {})
+        if holders.get(self.txid) != "update":
+            holders[self.txid] = mode
+            self.row_locks.append(key)
 
     def _claim(self, t: TableDef, rowids: pa.Array, mode: str, nowait: bool = False
                ) -> tuple[Layer, LayerWrites, list[int], list[int], list[int], list[int]]:
@@ -865,11 +880,7 @@ class Transaction(ReadOps, CatalogOps):
                             layer.tomb[r] = -self.txid
                             w.tombs.append(r)
                     else:
-                        key = (layer.key, r)
-                        holders = store.row_locks.setdefault(key, {})
-                        if holders.get(self.txid) != "update":
-                            holders[self.txid] = mode
-                            self.row_locks.append(key)
+                        self._take_row_lock(layer, r, mode)
                         done[i] = True
                     i += 1
             if other is not None:
@@ -1086,20 +1097,10 @@ class Transaction(ReadOps, CatalogOps):
         versions of a hot row between a statement's re-read and its write could make it re-check
         forever. Returns the transaction to wait for when another already holds such a lock
         (nothing is taken then). Caller holds store.mu."""
-        key = (layer.key, r)
-        holders = self.store.row_locks.get(key)
-        if holders:
-            for txid, m in holders.items():
-                if txid != self.txid and (mode != "share" or m == "update"):
-                    other = self.store.active.get(txid)
-                    if other is not None:
-                        return other
-        holders = self.store.row_locks.setdefault(key, {})
-        held = holders.get(self.txid)
-        if held != "update" and held != mode:
-            holders[self.txid] = mode
-            self.row_locks.append(key)
-        return None
+        other = self._row_lock_holder(layer, r, mode)
+        if other is None:
+            self._take_row_lock(layer, r, mode)
+        return other
 
     def _current_versions(self, t: TableDef, layer: Layer, rowids: pa.Array, locs_np: np.ndarray
                           ) -> pa.RecordBatch:

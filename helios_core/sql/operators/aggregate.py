@@ -231,8 +231,6 @@ def _percentile_by_runs(spec: AggSpec, j: int, work: pa.Table, ks: list[str], ha
     sort of every row by all the keys. None for any other kind of key."""
     arg, key = work.column(f"a{j}_0"), work.column(f"o{j}_0")
     raw = _RUN_SORTABLE.get(arg.type.id) if arg.type == key.type else None
-    if raw is None and arg.type == key.type and pa.types.is_timestamp(arg.type):
-        raw = pa.int64()
     if raw is None:
         return None
     gid, count, firsts = group_runs.group_ids([work.column(k).combine_chunks() for k in ks])
@@ -280,8 +278,8 @@ def _increasing(rows: pa.ChunkedArray | pa.Array) -> bool:
 
 
 # value types whose order is their raw numbers' order (as numpy sorts them)
-_RUN_SORTABLE = {t.id: t for t in (pa.float64(), pa.float32(), pa.int64(), pa.int32(), pa.int16(), pa.int8())}
-_RUN_SORTABLE[pa.date32().id] = pa.int32()
+_RUN_SORTABLE = {**{t.id: t for t in (pa.float64(), pa.float32(), pa.int64(), pa.int32(), pa.int16(), pa.int8())},
+                 pa.date32().id: pa.int32(), pa.timestamp("us").id: pa.int64()}  # any unit and zone: one id
 
 
 # SQL types whose equality is Arrow's value equality (no padding, case folding, -0.0 or NaN)

@@ -391,7 +391,7 @@ def data_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) 
         rows = small_text_rows(batch, columns, formats)
         if rows is not None:
             return rows
-    if n >= COLUMN_WISE_MIN_ROWS and columns and _all_plain_text(columns, formats):
+    if _column_wise(n, columns, formats):
         buf, starts = text_data_rows(batch, columns)
         ends = starts[1:].tolist() + [len(buf)]
         return [buf[a:b] for a, b in zip(starts.tolist(), ends, strict=True)]
@@ -402,8 +402,7 @@ def data_row_block(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[i
     """A RecordBatch's DataRow messages as one buffer and each row's start offset: the bytes
     ``data_rows`` gives, without cutting a large text result into one bytes object per row
     only to join them again for the socket."""
-    n = batch.num_rows
-    if n >= COLUMN_WISE_MIN_ROWS and columns and _all_plain_text(columns, formats):
+    if _column_wise(batch.num_rows, columns, formats):
         buf, starts = text_data_rows(batch, columns)
         return buf, starts.tolist()
     rows = data_rows(batch, columns, formats)
@@ -434,6 +433,11 @@ def small_text_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[
         body = b"".join(_NULL_FIELD if v is None else _pack_i32(len(v)) + v for v in fields)
         out.append(b"D" + _pack_i32(len(body) + 6) + head + body)
     return out
+
+
+def _column_wise(n: int, columns: Sequence, formats: Sequence[int]) -> bool:
+    """Enough rows, all in plain text: the column-wise encoder (text_data_rows) pays."""
+    return n >= COLUMN_WISE_MIN_ROWS and bool(columns) and _all_plain_text(columns, formats)
 
 
 def _all_plain_text(columns: Sequence, formats: Sequence[int]) -> bool:
