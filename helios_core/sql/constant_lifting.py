@@ -24,10 +24,14 @@ numbers is lifted by one regular expression over its rows instead (``_lift_plain
 token loop costs tens of milliseconds for a 1,000-row batch, the expression a few. It gives
 exactly what the token loop gives and declines anything else (NULL, DEFAULT, expressions,
 comments, exponents, ON CONFLICT, RETURNING ...), which then takes the token loop.
+When its rows are also uniform (each column all strings or all numbers, no ``''`` inside a
+string), the cells are cut out with string splits instead (``_lift_uniform_rows``), and the
+text is the canonical ``($1, $2), ($3, $4), ...`` of that many rows, whatever the spacing.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 
@@ -114,10 +118,13 @@ PLAIN_ROWS_MIN = 512  # characters: below this the token loop is as quick
 def _lift_plain_rows(sql: str) -> Lifted | None:
     """A plain multi-row INSERT ... VALUES lifted in one pass; None when the statement is not one."""
     head = _PLAIN_HEAD.match(sql)
-    if head is None or _PLAIN_ROWS.fullmatch(sql, head.end()) is None:
+    if head is None or any(w.lower() in _CLAUSE_WORDS for w in _HEAD_WORDS.findall(head.group())[2:-1]):
+        return None  # not a batch load, or a table or column spelled like a clause word: the token loop decides
+    uniform = _lift_uniform_rows(sql, head)
+    if uniform is not None:
+        return uniform
+    if _PLAIN_ROWS.fullmatch(sql, head.end()) is None:
         return None
-    if any(w.lower() in _CLAUSE_WORDS for w in _HEAD_WORDS.findall(head.group())[2:-1]):
-        return None  # a table or column spelled like a clause word: the token loop decides
     body = sql[head.end():]
     pieces = _PLAIN_CELLS.split(body)  # text between cells, cell, text between cells, ...
     cells = pieces[1::2]
@@ -131,6 +138,78 @@ def _lift_plain_rows(sql: str) -> Lifted | None:
         _PARAMETER_NAMES.append(f"${len(_PARAMETER_NAMES) + 1}")
     text = "".join(itertools.chain.from_iterable(zip(pieces[0::2], _PARAMETER_NAMES[:len(cells)])))
     text = head.group() + text + pieces[-1]
+    return Lifted(text, values, types, plain_rows=True)
+
+
+# the text of plain rows outside their strings, each string replaced by \x01 (_lift_uniform_rows)
+_OUTSIDE_CELL = r"(?:\x01|-?(?:\d+(?:\.\d*)?|\.\d+))"
+
+
+@functools.lru_cache(maxsize=16)
+def _outside_rows(width: int) -> re.Pattern[str]:
+    """Rows of ``width`` cells (a string's place or a number) as ``_PLAIN_ROWS`` allows them."""
+    row = rf"\(\s*{_OUTSIDE_CELL}" + rf"\s*,\s*{_OUTSIDE_CELL}" * (width - 1) + r"\s*\)"
+    return re.compile(rf"{row}(?:\s*,\s*{row})*\s*;?\s*")
+
+
+@functools.lru_cache(maxsize=64)
+def _parameter_rows_text(width: int, count: int) -> str:
+    """``($1, $2), ($3, $4), ...``: ``count`` rows of ``width`` parameters numbered in order."""
+    names = [f"${i}" for i in range(1, width * count + 1)]
+    return ", ".join("(" + ", ".join(names[r * width:(r + 1) * width]) + ")" for r in range(count))
+
+
+def _number_types(cells: list[str]) -> str | list[str]:
+    """The literal types of a column of number cells: one type when all share it, else each cell's."""
+    joined = "".join(cells)
+    dots = joined.count(".")
+    if dots == len(cells):
+        return "numeric"
+    if not dots and max(map(len, cells)) < 10:
+        return "integer"  # fewer than 10 characters, no point: an integer of int4's range
+    return ["integer" if len(c) < 10 and "." not in c else _literal_type(c) for c in cells]
+
+
+def _lift_uniform_rows(sql: str, head: re.Match[str]) -> Lifted | None:
+    """Plain rows whose columns are each all strings or all numbers, cut out by splitting: at the
+    quotes (no ``''`` inside a string, so every other piece is a string's content), then the
+    text outside the strings at its commas once it is checked to be rows of one width. The
+    values and types are those ``_lift_plain_rows`` gives; the text is canonical. None when
+    the rows are not of that kind."""
+    body = sql[head.end():]
+    if "''" in body or "\x01" in body:
+        return None
+    pieces = body.split("'")
+    if len(pieces) % 2 == 0:
+        return None  # a quote left open
+    outside = "\x01".join(pieces[0::2])
+    width = outside.count(",", 0, outside.find(")")) + 1
+    if _outside_rows(width).fullmatch(outside) is None:
+        return None
+    cells = "".join(outside.split()).rstrip(";")[1:-1].replace("),(", ",").split(",")
+    count = len(cells) // width
+    strings = pieces[1::2]
+    string_columns = cells[:width].count("\x01")
+    columns: list[list[str]] = []
+    column_types: list[str | None | list[str]] = []
+    for j in range(width):
+        column = cells[j::width]
+        places = column.count("\x01")
+        if places == count:  # the k-th string column's values are every string_columns-th string from k
+            columns.append(strings[column_types.count(None)::string_columns])
+            column_types.append(None)
+        elif places:
+            return None  # strings and numbers in one column: the per-cell pass decides
+        else:
+            columns.append(column)
+            column_types.append(_number_types(column))
+    values = tuple(itertools.chain.from_iterable(zip(*columns)))
+    if any(isinstance(t, list) for t in column_types):
+        per_column = [t if isinstance(t, list) else [t] * count for t in column_types]
+        types = tuple(itertools.chain.from_iterable(zip(*per_column)))
+    else:
+        types = tuple(column_types) * count
+    text = head.group().lstrip() + _parameter_rows_text(width, count)
     return Lifted(text, values, types, plain_rows=True)
 
 
