@@ -287,6 +287,11 @@ class SqlFunction:
     which it may run statements (``execute``, ``prepare``/``execute_prepared``): they belong to
     the calling statement and its transaction (no commit of their own; an error fails the
     caller), as a PL/pgSQL function's do. Such a function is volatile.
+    ``scalar_constants``: a constant argument (a literal, a parameter) arrives as a one-element
+    array instead of being repeated on every row, beside the full-length arrays of the others
+    (when every argument is constant, all are one element long, as always); for a function
+    that uses one value for all rows, such as a bucket width, it saves building and reading an
+    array as long as the input. A strict function is not called when a constant is NULL.
     """
 
     name: str
@@ -296,6 +301,7 @@ class SqlFunction:
     strict: bool = True  # NULL in, NULL out without calling impl
     volatile: bool = False
     with_session: bool = False
+    scalar_constants: bool = False
 
 
 @hookspec

@@ -240,6 +240,11 @@ _ACCUM_SAFE = 1e154
 
 def float_accum_may_overflow(arr: pa.Array | pa.ChunkedArray) -> bool:
     """A cheap bound first: only inputs this large can make float8_accum's terms infinite."""
+    mm = pc.min_max(arr)  # all values finite (the usual case): no filtered copy of the input
+    low, high = mm["min"].as_py(), mm["max"].as_py()
+    if low is not None and math.isfinite(low) and math.isfinite(high) and \
+            2.0 * len(arr) * max(abs(low), abs(high)) < _ACCUM_SAFE:
+        return False
     finite = pc.filter(arr, pc.fill_null(pc.is_finite(arr), False))
     if len(finite) == 0:
         return False
@@ -272,12 +277,12 @@ def check_float_accum(values: list) -> None:
 
 def extra_columns(spec: AggSpec, col: str, arr: pa.Array) -> dict[str, pa.Array]:
     """Additional work-table columns a direct aggregate reads (x*x for exact variance)."""
-    if is_float_sum(spec):
-        return {col + "inf": pc.cast(pc.invert(pc.is_finite(arr)), pa.int64())}
+    if is_float_sum(spec):  # one byte a row: summed per group, as int64
+        return {col + "inf": pc.cast(pc.invert(pc.is_finite(arr)), pa.int8())}
     if is_exact_moment(spec):
         return {col + "sq": pc.multiply(arr, arr)}
     if is_float_extreme(spec):
-        return {col + "nan": pc.cast(pc.is_nan(arr), pa.int64())}
+        return {col + "nan": pc.cast(pc.is_nan(arr), pa.int8())}
     return {}
 
 
@@ -736,9 +741,11 @@ def _two_variable_statistics(name: str, p_np: np.ndarray, ys_arr: pa.Array, xs_a
     return pa.array(out, pa.float64())
 
 
-def percentile_from_sorted(spec: AggSpec, p_np: np.ndarray, vals: pa.Array, ngroups: int, F: Any) -> pa.Array:
+def percentile_from_sorted(spec: AggSpec, p_np: np.ndarray, vals: pa.Array, ngroups: int, F: Any,
+                           counts: np.ndarray | None = None) -> pa.Array:
     """percentile_cont/disc of each group: ``p_np`` the group of each value, non-decreasing, and the
-    values sorted by the WITHIN GROUP order inside each group (NULLs and filtered rows left out)."""
+    values sorted by the WITHIN GROUP order inside each group (NULLs and filtered rows left out);
+    ``counts``, each group's number of values, when the caller has them already."""
     frac = spec.direct_args[0] if spec.direct_args else None
     if frac is None:
         return pa.nulls(ngroups, spec.result_type.arrow_type)
@@ -755,7 +762,8 @@ def percentile_from_sorted(spec: AggSpec, p_np: np.ndarray, vals: pa.Array, ngro
     if not 0.0 <= frac <= 1.0:
         raise HeliosError(f"percentile value {frac:g} is not between 0 and 1", sqlstate="22003")
     # values arrive sorted by the WITHIN GROUP order inside each group
-    counts = np.bincount(p_np, minlength=ngroups) if len(p_np) else np.zeros(ngroups, np.int64)
+    if counts is None:
+        counts = np.bincount(p_np, minlength=ngroups) if len(p_np) else np.zeros(ngroups, np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     has = counts > 0
     if spec.name == "percentile_disc":

@@ -69,7 +69,8 @@ def helios_table_parameters() -> list[TableParameters]:
 
 @hookimpl
 def helios_sql_functions() -> list[SqlFunction]:
-    return [SqlFunction(name="time_bucket", impl=time_bucket.time_bucket, return_type=time_bucket.return_type)]
+    return [SqlFunction(name="time_bucket", impl=time_bucket.time_bucket, return_type=time_bucket.return_type,
+                        scalar_constants=True)]
 
 
 @hookimpl

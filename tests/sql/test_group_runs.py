@@ -3,6 +3,8 @@ against numpy's lexsort and Python's own grouping on generated columns."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -48,6 +50,24 @@ def test_integer_keys_with_a_common_step(slice_rows, monkeypatch):
     assert ids.tolist() == _expected_ids([hours.to_pylist(), repos.to_pylist()]) and count == 5
 
 
+@pytest.mark.parametrize("late", [None, 1, 1800, 2**40 + 7200])
+def test_a_step_seen_in_the_first_rows_is_checked_on_all(late, monkeypatch):
+    """The common step is guessed from the first rows (hours here): a later value that breaks it
+    (one second, half an hour, far away) must be found, and the ids stay right either way."""
+    monkeypatch.setattr(group_runs, "_SAMPLE", 1_000)
+    rng = np.random.default_rng(7)
+    values = (rng.integers(0, 500, 5_000) * 3_600).tolist()
+    if late is not None:
+        values[4_321] = late
+    keys = pa.array(values, pa.int64())
+    ids, count, first = group_runs.group_ids([keys])
+    expected = _expected_ids([values])
+    assert ids.tolist() == expected and count == max(expected) + 1
+    assert first is None or first.tolist() == [expected.index(k) for k in range(count)]  # None: hashed
+    low = min(values)
+    assert group_runs._direct(keys.to_numpy(), len(values))[1] == math.gcd(*(v - low for v in values))
+
+
 def test_group_ids_of_one_key_and_of_no_rows():
     ids, count, _first = group_runs.group_ids([pa.array([7, 7, 3, 7, 3, 9], pa.int64())])
     assert ids.tolist() == [0, 0, 1, 0, 1, 2] and count == 3
@@ -74,7 +94,7 @@ def test_sort_runs_sorts_each_run_alone(seed, descending):
 
 
 def test_increasing_row_numbers_across_chunks():
-    from helios_core.sql.operators.aggregate import _increasing
+    from helios_core.sql.operators.aggregate_by_ids import increasing as _increasing
 
     assert _increasing(pa.chunked_array([pa.array([0, 1, 5]), pa.array([], pa.int64()), pa.array([6, 9])]))
     assert not _increasing(pa.chunked_array([pa.array([0, 1, 5]), pa.array([5, 9])]))  # equal across the edge

@@ -264,8 +264,6 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
     # ---- numeric family
     if s in _NUMBERISH and d in _NUMBERISH:
         return _apply_typmod(_cast_number(arr, s, d), dst, context)
-    if {s, d} == {"bool", "int4"} and context != "explicit":
-        raise _cannot(src, dst)  # pg_cast marks both ways explicit-only: an INSERT of 1 into a boolean is 42804
     if s == "bool" and d == "int4":  # PostgreSQL casts boolean only to and from integer
         return pc.cast(arr, _INTS[d])
     if d == "bool" and s == "int4":

@@ -18,7 +18,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedFuncti
 from helios_core.sql import types as T
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
-from helios_core.sql.functions.vec import Vec, full
+from helios_core.sql.functions.vec import Vec, full, length_of
 
 Impl = Callable[[list[Vec]], Vec]
 
@@ -224,6 +224,11 @@ def register_function(fn) -> None:
                 raise no_function(fn.name, args)
             args = [cast(a, t, context="implicit") for a, t in zip(args, arg_types, strict=True)]
         ret = return_type(args)
+        if getattr(fn, "scalar_constants", False) and args and not all(a.scalar for a in args):
+            if fn.strict and any(a.scalar and a.array.null_count for a in args):
+                return Vec(pa.nulls(length_of(args), ret.arrow_type), ret, False)
+            if not (fn.strict and _may_hold_nulls([a.array for a in args if not a.scalar])):
+                return Vec(call_impl([a.array for a in args], args), ret, False)  # constants one element long
         arrays, scalar_only = full(args)
         n = len(arrays[0]) if arrays else 1
         if fn.strict and arrays and _may_hold_nulls(arrays):

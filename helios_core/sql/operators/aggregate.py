@@ -34,7 +34,7 @@ from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
-from helios_core.sql.operators import group_runs
+from helios_core.sql.operators import aggregate_by_ids, group_runs
 from helios_core.sql.operators.base import Operator, collect, names
 from helios_core.sql.operators.join import eval_on_table
 from helios_core.sql.operators.sort import sortable, typed_sortable
@@ -179,7 +179,7 @@ _EXACT_KEY = (pa.types.is_integer, pa.types.is_timestamp, pa.types.is_date, pa.t
 
 
 def _percentile_by_sorting(spec: AggSpec, j: int, work: pa.Table, ks: list[str], has_mask: bool,
-                           first: pa.Array, ngroups: int, F: Any) -> pa.Array | None:
+                           first: pa.Array, ngroups: int, F: Any, memo: dict) -> pa.Array | None:
     """percentile_cont/disc per group from one sort by (group keys, the WITHIN GROUP key): each
     group is then a run of rows already in value order, so no per-group lists are gathered (the
     list pass sorts every row, reorders the whole work table and groups it again on one thread).
@@ -190,7 +190,7 @@ def _percentile_by_sorting(spec: AggSpec, j: int, work: pa.Table, ks: list[str],
     if not all(any(test(work.schema.field(k).type) for test in _EXACT_KEY) for k in ks):
         return None
     desc, nulls_first = spec.order[0][1], spec.order[0][2]
-    runs = _percentile_by_runs(spec, j, work, ks, has_mask, first, ngroups, F, desc)
+    runs = _percentile_by_runs(spec, j, work, ks, has_mask, first, ngroups, F, desc, memo)
     if runs is not None:
         return runs
     order = pc.sort_indices(work, sort_keys=[*((k, "ascending", "at_end") for k in ks), (
@@ -224,7 +224,7 @@ def _percentile_by_sorting(spec: AggSpec, j: int, work: pa.Table, ks: list[str],
 
 
 def _percentile_by_runs(spec: AggSpec, j: int, work: pa.Table, ks: list[str], has_mask: bool,
-                        first: pa.Array, ngroups: int, F: Any, desc: bool) -> pa.Array | None:
+                        first: pa.Array, ngroups: int, F: Any, desc: bool, memo: dict) -> pa.Array | None:
     """The same answer as the sort below, for a WITHIN GROUP key of plain numbers (floats,
     integers, timestamps, dates) that is the aggregate's value: the rows are put into one run per
     group and each run's values are sorted on their own (operators.group_runs), instead of one
@@ -233,48 +233,43 @@ def _percentile_by_runs(spec: AggSpec, j: int, work: pa.Table, ks: list[str], ha
     raw = _RUN_SORTABLE.get(arg.type.id) if arg.type == key.type else None
     if raw is None:
         return None
-    gid, count, firsts = group_runs.group_ids([work.column(k).combine_chunks() for k in ks])
+    gid, count, firsts = aggregate_by_ids.group_ids(work, ks, memo)
     if count != ngroups:
         return None
     arg = arg.combine_chunks()
+    raw_values = arg.view(raw).to_numpy(zero_copy_only=False)
     if arg.null_count or has_mask:
         keep = arg.is_valid()
         if has_mask:
             keep = pc.and_(keep, pc.fill_null(work.column(f"m{j}").combine_chunks(), False))
         kept = np.flatnonzero(keep.to_numpy(zero_copy_only=False))
         by_group = kept[np.argsort(gid[kept], kind="stable")]
+        groups, values = gid[by_group], raw_values[by_group]
+        starts = np.flatnonzero(np.diff(groups, prepend=-1)) if len(groups) else np.zeros(0, np.int64)
     else:
-        by_group = np.argsort(gid, kind="stable")
-    groups = gid[by_group]
-    starts = np.flatnonzero(np.diff(groups, prepend=-1)) if len(groups) else np.zeros(0, np.int64)
-    values = arg.view(raw).to_numpy(zero_copy_only=False)[by_group]
+        changes = np.flatnonzero(gid[1:] != gid[:-1]) + 1
+        if len(changes) == count - 1:  # each group one run (a chunk stored by its keys): already in order
+            groups, values = gid, raw_values.copy()
+            starts = np.concatenate(([0], changes))
+        else:
+            by_group = np.argsort(gid, kind="stable")
+            groups, values = gid[by_group], raw_values[by_group]
+            starts = np.flatnonzero(np.diff(groups, prepend=-1))
     group_runs.sort_runs(values, starts, desc)
     # group ids follow first appearance in the work table's row order; ``first`` lists groups by
     # their smallest input row: the two are lined up through each group's smallest row
     rows = work.column("__row")
-    if firsts is not None and _increasing(rows):  # a group's first position holds its smallest row
+    if firsts is not None and aggregate_by_ids.increasing(rows):  # a group's first position holds its smallest row
         first_row = rows.take(pa.array(firsts)).to_numpy()
     else:
         first_row = np.full(count, np.iinfo(np.int64).max, np.int64)
         np.minimum.at(first_row, gid, rows.combine_chunks().to_numpy())
     id_of_group = np.empty(ngroups, np.int64)
     id_of_group[np.searchsorted(first.to_numpy(zero_copy_only=False), first_row)] = np.arange(ngroups)
-    per_id = percentile_from_sorted(spec, groups, pa.array(values, raw).view(arg.type), ngroups, F)
+    counts = np.zeros(ngroups, np.int64)
+    counts[groups[starts]] = np.diff(np.append(starts, len(groups)))
+    per_id = percentile_from_sorted(spec, groups, pa.array(values, raw).view(arg.type), ngroups, F, counts)
     return per_id.take(pa.array(id_of_group))
-
-
-def _increasing(rows: pa.ChunkedArray | pa.Array) -> bool:
-    """Whether the work table's row numbers only grow, slice by slice (no 80 MB temporaries)."""
-    chunks = rows.chunks if isinstance(rows, pa.ChunkedArray) else [rows]
-    last = None
-    for chunk in chunks:
-        if not len(chunk):
-            continue
-        values = chunk.to_numpy(zero_copy_only=False)
-        if (last is not None and values[0] <= last) or (len(values) > 1 and not (values[1:] > values[:-1]).all()):
-            return False
-        last = values[-1]
-    return True
 
 
 # value types whose order is their raw numbers' order (as numpy sorts them)
@@ -474,6 +469,7 @@ class HashAggregate(Operator):
                  int_scales: dict[int, int], special_aggs: set[int] = frozenset(), ctx: Any = None
                  ) -> pa.RecordBatch:
         ks = [f"g{i}" for i in s] or ["__one"]
+        memo: dict = {}  # the group ids of ks, computed once for the direct and the ordered aggregates
         direct = [(j, spec) for j, spec in enumerate(self.aggs) if not spec.uses_lists]
         aggs: list[tuple] = [("__row", "min")]
         for j, spec in direct:
@@ -492,7 +488,9 @@ class HashAggregate(Operator):
             ngroups = 1
             first = main.column("__row_min").combine_chunks()
         else:
-            main = _hash_aggregate(work, ks, aggs)
+            main = aggregate_by_ids.aggregate(work, ks, aggs, memo)
+            if main is None:
+                main = _hash_aggregate(work, ks, aggs)
             order = pc.sort_indices(main.column("__row_min"))
             main = main.take(order)
             ngroups = main.num_rows
@@ -526,7 +524,7 @@ class HashAggregate(Operator):
                 lists = [pa.ListArray.from_arrays(pa.array([0, 0], pa.int32()), pa.array([], work.column(c).type))
                          for c in arg_cols]
                 mask_list = None
-            elif (fast := _percentile_by_sorting(spec, j, work, ks, has_mask, first, ngroups, F)
+            elif (fast := _percentile_by_sorting(spec, j, work, ks, has_mask, first, ngroups, F, memo)
                   if s else None if has_mask else _grand_count_distinct(spec, work.column(arg_cols[0]))) is not None:
                 results[j] = fast
                 continue

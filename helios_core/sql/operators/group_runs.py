@@ -3,8 +3,9 @@ aggregate (percentile_cont/disc) needs of its input.
 
 A multi-key ``sort_indices`` over (group keys, value) sorts every row by the first key
 (for a 90-day hourly rollup, 10M timestamps) before the others; most of that work only
-finds the groups again. Here a group's id comes from one hash pass (Arrow's dictionary
-encoding, numbered in the order groups first appear), the rows are put in group order by
+finds the groups again. Here a group's id comes from its integer keys' offsets from their least
+values divided by their common step (a dictionary encoding for any other key), numbered in the
+order groups first appear; the rows are put in group order by
 numpy's stable sort of those ids (nearly free when the stored order already keeps groups
 together, as a time-series chunk sorted by partition and time does), and each run is then
 sorted on its own: runs of one length at a time as the rows of a matrix, so numpy sorts
@@ -42,17 +43,37 @@ def _slices(n: int) -> range:
     return range(0, n, _SLICE)
 
 
+_EXACT_FLOAT = 1 << 53  # offsets below this divide exactly in float64 when the step divides them
+_SAMPLE = 1 << 16
+
+
+def _divides_all(raw: np.ndarray, low: int, step: int) -> bool:
+    """Whether ``step`` divides every offset from ``low`` (offsets below 2**53): a float division
+    per slice, which numpy vectorizes, where a gcd reduction goes value by value."""
+    for start in _slices(len(raw)):
+        quotient = np.subtract(raw[start:start + _SLICE], low, dtype=np.int64) / step
+        if not np.array_equal(quotient, np.floor(quotient)):
+            return False
+    return True
+
+
 def _direct(raw: np.ndarray, n: int) -> tuple[int, int, int] | None:
     """(least value, common step, width) of an integer key whose values, less the least and
     divided by their common step (hour buckets in microseconds are 3.6e9 apart), number at most
-    _DIRECT_SPAN; None when wider."""
+    _DIRECT_SPAN; None when wider. The step is guessed from the first rows and then checked on
+    all (a float division); only when the guess fails are all offsets reduced by gcd."""
     low, high = int(raw.min()), int(raw.max())
     step = 0
     if high - low >= n:  # sparse: look for a common step
-        for start in _slices(n):
-            step = int(np.gcd(step, np.gcd.reduce(np.subtract(raw[start:start + _SLICE], low, dtype=np.int64))))
-            if step == 1:
-                break
+        guess = int(np.gcd(high - low, np.gcd.reduce(np.subtract(raw[:_SAMPLE], low, dtype=np.int64)))) \
+            if high - low < _EXACT_FLOAT else 0
+        if guess > 1 and _divides_all(raw, low, guess):
+            step = guess
+        else:
+            for start in _slices(n):
+                step = int(np.gcd(step, np.gcd.reduce(np.subtract(raw[start:start + _SLICE], low, dtype=np.int64))))
+                if step == 1:
+                    break
     step = step or 1
     width = (high - low) // step + 1
     return (low, step, width) if width <= _DIRECT_SPAN else None
@@ -92,7 +113,9 @@ def _combined_integers(raws: list[np.ndarray], plans: list[tuple[int, int, int]]
         acc = None
         for raw, (low, step, width) in zip(raws, plans, strict=True):
             part = np.subtract(raw[start:start + _SLICE], low, dtype=np.int64)
-            if step > 1:
+            if step > 1 and (width - 1) * step < _EXACT_FLOAT:  # exact quotients: a vectorized float division
+                part = (part / step).astype(np.int64)
+            elif step > 1:
                 part //= step
             if acc is None:
                 acc = part

@@ -1,0 +1,104 @@
+"""Direct aggregates of integer-keyed groups from dense group ids, without hashing.
+
+When every GROUP BY key is an integer, a date or a timestamp, ``group_runs.group_ids`` numbers
+the groups by offsets from the keys' least values (no hash table). Counts, and sums of
+floats and of integers small enough for float64 to hold exactly, are then ``np.bincount`` of
+those ids: one pass each, in input order, so each group's float sum adds its values in the
+order the rows came, as PostgreSQL's sequential scan does (Arrow's threaded hash aggregation
+adds partial sums in whatever order its threads finish). Anything else (other functions, other
+types, keys with NULLs or far apart, few rows) is left to the hash aggregation: ``aggregate``
+returns None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.sql.operators import group_runs
+
+MIN_ROWS = 1 << 16  # below this Arrow's hash aggregation costs as little
+_EXACT_IN_FLOAT64 = 2.0 ** 53
+
+
+def increasing(rows: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether the work table's row numbers only grow, slice by slice (no 80 MB temporaries)."""
+    chunks = rows.chunks if isinstance(rows, pa.ChunkedArray) else [rows]
+    last = None
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        values = chunk.to_numpy(zero_copy_only=False)
+        if (last is not None and values[0] <= last) or (len(values) > 1 and not (values[1:] > values[:-1]).all()):
+            return False
+        last = values[-1]
+    return True
+
+
+def group_ids(work: pa.Table, ks: list[str], memo: dict) -> tuple[np.ndarray, int, np.ndarray | None]:
+    """``group_runs.group_ids`` of the key columns ``ks``, computed once per work table and keys."""
+    key = tuple(ks)
+    if key not in memo:
+        memo[key] = group_runs.group_ids([work.column(k).combine_chunks() for k in ks])
+    return memo[key]
+
+
+def _supported(work: pa.Table, aggs: list[tuple]) -> bool:
+    for agg in aggs:
+        col, fn = agg[0], agg[1]
+        opts = agg[2] if len(agg) > 2 else None
+        t = work.column(col).type
+        if (col, fn) == ("__row", "min"):
+            continue
+        if fn == "count" and str(opts) == str(pc.CountOptions(mode="only_valid")):
+            continue
+        if fn == "sum" and str(opts) == str(pc.ScalarAggregateOptions(min_count=1)) and (
+                t == pa.float64() or pa.types.is_signed_integer(t)):
+            continue
+        return False
+    return True
+
+
+def aggregate(work: pa.Table, ks: list[str], aggs: list[tuple], memo: dict) -> pa.Table | None:
+    """What ``work.group_by(ks).aggregate(aggs)`` gives (the keys, then ``{col}_{fn}`` per
+    aggregation), groups in first-appearance order; None when this module does not take it."""
+    n = work.num_rows
+    if n < MIN_ROWS or not ks or "__one" in ks or "__row" not in work.column_names or not _supported(work, aggs):
+        return None
+    if not all(pa.types.is_integer(t) or pa.types.is_timestamp(t) or pa.types.is_date(t)
+               for t in (work.column(k).type for k in ks)):
+        return None
+    gid, count, firsts = group_ids(work, ks, memo)
+    if firsts is None or not increasing(work.column("__row")):
+        return None  # the keys were hashed, or the first row of a group is not its smallest
+    where = pa.array(firsts)
+    out: dict[str, Any] = {k: work.column(k).take(where) for k in ks}
+    sizes = np.bincount(gid, minlength=count)
+    for agg in aggs:
+        col, fn = agg[0], agg[1]
+        name = f"{col}_{fn}"
+        if name in out:
+            continue
+        arr = work.column(col).combine_chunks()
+        if (col, fn) == ("__row", "min"):
+            out[name] = arr.take(where)
+            continue
+        valid = arr.is_valid().to_numpy(zero_copy_only=False) if arr.null_count else None
+        counts = sizes if valid is None else np.bincount(gid[valid], minlength=count)
+        if fn == "count":
+            out[name] = pa.array(counts, pa.int64())
+            continue
+        values = (pc.fill_null(arr, 0) if arr.null_count else arr).to_numpy(zero_copy_only=False)
+        if pa.types.is_integer(arr.type):
+            low, high = (int(values.min()), int(values.max())) if len(values) else (0, 0)
+            if max(-low, high) * n >= _EXACT_IN_FLOAT64:
+                return None  # a sum float64 might round: the hash aggregation sums exactly
+            sums = pa.array(np.zeros(count, np.int64) if low == high == 0 else  # e.g. no infinite input
+                            np.rint(np.bincount(gid, weights=values, minlength=count)).astype(np.int64))
+        else:
+            sums = pa.array(np.bincount(gid, weights=values, minlength=count))
+        out[name] = pc.if_else(pa.array(counts > 0), sums, pa.nulls(count, sums.type))
+    return pa.table(out)
