@@ -51,10 +51,9 @@ def test_integer_keys_with_a_common_step(slice_rows, monkeypatch):
 
 
 @pytest.mark.parametrize("late", [None, 1, 1800, 2**40 + 7200])
-def test_a_step_seen_in_the_first_rows_is_checked_on_all(late, monkeypatch):
-    """The common step is guessed from the first rows (hours here): a later value that breaks it
-    (one second, half an hour, far away) must be found, and the ids stay right either way."""
-    monkeypatch.setattr(group_runs, "_SAMPLE", 1_000)
+def test_a_step_broken_by_one_late_value(late):
+    """Keys a common step apart (hours here) but for one late value (one second, half an hour,
+    far away): the step found is the gcd of all offsets, and the ids stay right either way."""
     rng = np.random.default_rng(7)
     values = (rng.integers(0, 500, 5_000) * 3_600).tolist()
     if late is not None:

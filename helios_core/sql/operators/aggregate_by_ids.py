@@ -76,6 +76,7 @@ def aggregate(work: pa.Table, ks: list[str], aggs: list[tuple], memo: dict) -> p
         return None  # the keys were hashed, or the first row of a group is not its smallest
     where = pa.array(firsts)
     out: dict[str, Any] = {k: work.column(k).take(where) for k in ks}
+    gid = gid.astype(np.intp, copy=False)  # what bincount indexes by: converted once, not per call
     sizes = np.bincount(gid, minlength=count)
     for agg in aggs:
         col, fn = agg[0], agg[1]

@@ -43,37 +43,17 @@ def _slices(n: int) -> range:
     return range(0, n, _SLICE)
 
 
-_EXACT_FLOAT = 1 << 53  # offsets below this divide exactly in float64 when the step divides them
-_SAMPLE = 1 << 16
-
-
-def _divides_all(raw: np.ndarray, low: int, step: int) -> bool:
-    """Whether ``step`` divides every offset from ``low`` (offsets below 2**53): a float division
-    per slice, which numpy vectorizes, where a gcd reduction goes value by value."""
-    for start in _slices(len(raw)):
-        quotient = np.subtract(raw[start:start + _SLICE], low, dtype=np.int64) / step
-        if not np.array_equal(quotient, np.floor(quotient)):
-            return False
-    return True
-
-
 def _direct(raw: np.ndarray, n: int) -> tuple[int, int, int] | None:
     """(least value, common step, width) of an integer key whose values, less the least and
     divided by their common step (hour buckets in microseconds are 3.6e9 apart), number at most
-    _DIRECT_SPAN; None when wider. The step is guessed from the first rows and then checked on
-    all (a float division); only when the guess fails are all offsets reduced by gcd."""
+    _DIRECT_SPAN; None when wider."""
     low, high = int(raw.min()), int(raw.max())
     step = 0
     if high - low >= n:  # sparse: look for a common step
-        guess = int(np.gcd(high - low, np.gcd.reduce(np.subtract(raw[:_SAMPLE], low, dtype=np.int64)))) \
-            if high - low < _EXACT_FLOAT else 0
-        if guess > 1 and _divides_all(raw, low, guess):
-            step = guess
-        else:
-            for start in _slices(n):
-                step = int(np.gcd(step, np.gcd.reduce(np.subtract(raw[start:start + _SLICE], low, dtype=np.int64))))
-                if step == 1:
-                    break
+        for start in _slices(n):
+            step = int(np.gcd(step, np.gcd.reduce(np.subtract(raw[start:start + _SLICE], low, dtype=np.int64))))
+            if step == 1:
+                break
     step = step or 1
     width = (high - low) // step + 1
     return (low, step, width) if width <= _DIRECT_SPAN else None
@@ -93,9 +73,16 @@ def _dense_by_first_appearance(combined: np.ndarray, span: int) -> tuple[np.ndar
         dense = pc.dictionary_encode(pa.array(combined))
         return dense.indices.to_numpy(), len(dense.dictionary), None
     first = np.full(span, n, np.int64)
-    for start in _slices(n):
-        part = combined[start:start + _SLICE]
-        np.minimum.at(first, part, np.arange(start, start + len(part)))
+    # a value first appears where a run of equal values starts: rows stored grouped (a time-series
+    # chunk sorted by its keys) have few runs, and only their starts go through the slow minimum.at
+    run_starts = np.flatnonzero(combined[1:] != combined[:-1]) + 1
+    if len(run_starts) < n // 4:
+        np.minimum.at(first, combined[:1], np.zeros(1, np.int64))
+        np.minimum.at(first, combined[run_starts], run_starts)
+    else:
+        for start in _slices(n):
+            part = combined[start:start + _SLICE]
+            np.minimum.at(first, part, np.arange(start, start + len(part)))
     present = np.flatnonzero(first < n)
     ids = np.empty(span, np.int32 if len(present) < (1 << 31) else np.int64)
     by_first = present[np.argsort(first[present])]
@@ -113,9 +100,7 @@ def _combined_integers(raws: list[np.ndarray], plans: list[tuple[int, int, int]]
         acc = None
         for raw, (low, step, width) in zip(raws, plans, strict=True):
             part = np.subtract(raw[start:start + _SLICE], low, dtype=np.int64)
-            if step > 1 and (width - 1) * step < _EXACT_FLOAT:  # exact quotients: a vectorized float division
-                part = (part / step).astype(np.int64)
-            elif step > 1:
+            if step > 1:
                 part //= step
             if acc is None:
                 acc = part
