@@ -102,10 +102,18 @@ def apply_scan_terms(b: pa.RecordBatch, parts: list[Compiled], simple: list[bool
             continue
         mask = v.array if mask is None else pc.and_kleene(mask, v.array)
     if mask is not None:
-        b = b.filter(mask)
+        b = _filtered(b, mask)
         if b.num_rows == 0:
             return None
     return apply_conjuncts(b, rest, ctx) if rest else b
+
+
+def _filtered(b: pa.RecordBatch, mask: pa.Array) -> pa.RecordBatch:
+    """``b.filter(mask)``, except that a mask true on every row keeps the batch as it is (a time
+    range that holds the whole chunk): filtering copies every column."""
+    if isinstance(mask, pa.BooleanArray) and mask.null_count == 0 and mask.true_count == len(mask):
+        return b
+    return b.filter(mask)
 
 
 def apply_conjuncts(b: pa.RecordBatch, parts: list[Compiled], ctx: Any) -> pa.RecordBatch | None:
@@ -126,7 +134,7 @@ def apply_conjuncts(b: pa.RecordBatch, parts: list[Compiled], ctx: Any) -> pa.Re
             if v.value() is not True:
                 return None
             continue
-        b = b.filter(v.array)
+        b = _filtered(b, v.array)
         if b.num_rows == 0:
             return None
     for part in deferred:
@@ -135,7 +143,7 @@ def apply_conjuncts(b: pa.RecordBatch, parts: list[Compiled], ctx: Any) -> pa.Re
             if v.value() is not True:
                 return None
             continue
-        b = b.filter(v.array)
+        b = _filtered(b, v.array)
         if b.num_rows == 0:
             return None
     return b
