@@ -60,14 +60,14 @@ def _floor_months(t: np.ndarray, months: np.ndarray, origin_months: np.ndarray, 
 def time_bucket(args: list[pa.Array]) -> pa.Array:
     """The impl of the SqlFunction: one bucket start per row. Constant arguments arrive one
     element long (``scalar_constants``): a width that is one literal is parsed once."""
-    n = max(len(a) for a in args)
-    if len(args) == 2 and len(args[0]) == 1 and n > 1 and not pa.types.is_integer(args[1].type):
+    n = next((len(a) for a in args if len(a) != 1), 1)  # the rows' length (0 for an empty batch)
+    if len(args) == 2 and len(args[0]) == 1 and n != 1 and not pa.types.is_integer(args[1].type):
         fixed = _constant_width(args[0])
         if fixed is not None:  # the usual call: one literal width, the default origin, whole arrays
             ts = args[1]
             mask = np.asarray(ts.is_null()) if ts.null_count else None
             return _back(_plain_or_month_buckets(_usec(ts), *fixed), ts, mask)
-    args = [pa.repeat(a[0], n) if len(a) == 1 and n > 1 else a for a in args]  # the per-row way: full arrays
+    args = [pa.repeat(a[0], n) if len(a) == 1 and n != 1 else a for a in args]  # the per-row way: full arrays
     width, ts = args[0], args[1]
     mask = np.asarray(ts.is_null()) if ts.null_count else None
     if pa.types.is_integer(ts.type):

@@ -57,3 +57,14 @@ def test_time_bucket_with_a_literal_width_and_with_a_width_per_row():
     assert literal == hourly and literal[-1] == (None,)
     assert [r[0] for r in per_row] == [r[0] for r in binned]
     assert s.execute("select time_bucket(null::interval, t) from tb limit 1")[0].rows() == [(None,)]
+
+
+def test_time_bucket_of_no_rows_beside_constants():
+    """An empty batch beside one-element constants (width, origin) gives no rows, not an error."""
+    from helios_core.timeseries.time_bucket import time_bucket
+
+    empty = pa.array([], pa.timestamp("us", "UTC"))
+    origin = pa.array([0], pa.timestamp("us", "UTC"))
+    assert len(time_bucket([pa.array(["1 hour"]), empty])) == 0
+    assert len(time_bucket([pa.array(["1 hour"]), empty, origin])) == 0
+    assert len(time_bucket([pa.array(["15 minutes"]), empty, pa.array(["5 minutes"])])) == 0
