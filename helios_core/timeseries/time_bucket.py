@@ -61,20 +61,16 @@ def time_bucket(args: list[pa.Array]) -> pa.Array:
     """The impl of the SqlFunction: one bucket start per row. Constant arguments arrive one
     element long (``scalar_constants``): a width that is one literal is parsed once."""
     n = next((len(a) for a in args if len(a) != 1), 1)  # the rows' length (0 for an empty batch)
-    if len(args) == 2 and len(args[0]) == 1 and n != 1 and not pa.types.is_integer(args[1].type):
-        fixed = _constant_width(args[0])
-        if fixed is not None:  # the usual call: one literal width, the default origin, whole arrays
-            ts = args[1]
-            mask = np.asarray(ts.is_null()) if ts.null_count else None
-            return _back(_plain_or_month_buckets(_usec(ts), *fixed), ts, mask)
+    ts = args[1]
+    mask = np.asarray(ts.is_null()) if ts.null_count else None
+    fixed = _constant_width(args[0]) if len(args) == 2 and len(ts) == n and n and not pa.types.is_integer(ts.type) \
+        else None
+    if fixed is not None:  # the usual call: one width (one element or repeated), the default origin
+        return _back(_plain_or_month_buckets(_usec(ts), *fixed), ts, mask)
     args = [pa.repeat(a[0], n) if len(a) == 1 and n != 1 else a for a in args]  # the per-row way: full arrays
     width, ts = args[0], args[1]
-    mask = np.asarray(ts.is_null()) if ts.null_count else None
     if pa.types.is_integer(ts.type):
         return _integer_buckets(args)
-    fixed = _constant_width(width) if len(args) == 2 and n else None
-    if fixed is not None:  # the usual call: one literal width, the default origin, whole arrays
-        return _back(_plain_or_month_buckets(_usec(ts), *fixed), ts, mask)
     months, usec = _widths(width, n)
     t = _usec(ts)
     origin = np.full(n, DEFAULT_ORIGIN_USEC, np.int64)

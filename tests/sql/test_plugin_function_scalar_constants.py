@@ -68,3 +68,11 @@ def test_time_bucket_of_no_rows_beside_constants():
     assert len(time_bucket([pa.array(["1 hour"]), empty])) == 0
     assert len(time_bucket([pa.array(["1 hour"]), empty, origin])) == 0
     assert len(time_bucket([pa.array(["15 minutes"]), empty, pa.array(["5 minutes"])])) == 0
+
+
+def test_time_bucket_of_a_constant_time_by_a_width_per_row():
+    s = helios_core.connect()
+    s.execute("create table wb (w text)")  # widths as text: one value on every row
+    s.execute("insert into wb select '1 hour' from generate_series(1, 3)")
+    rows = s.execute("select time_bucket(w, timestamptz '2024-01-01 10:17+00') from wb")[0].rows()
+    assert len(rows) == 3 and len(set(rows)) == 1 and rows[0][0].hour == 10 and rows[0][0].minute == 0

@@ -259,7 +259,7 @@ def _percentile_by_runs(spec: AggSpec, j: int, work: pa.Table, ks: list[str], ha
     # group ids follow first appearance in the work table's row order; ``first`` lists groups by
     # their smallest input row: the two are lined up through each group's smallest row
     rows = work.column("__row")
-    if firsts is not None and aggregate_by_ids.increasing(rows):  # a group's first position holds its smallest row
+    if firsts is not None and aggregate_by_ids.rows_increasing(work, memo):  # a group's first position: its smallest row
         first_row = rows.take(pa.array(firsts)).to_numpy()
     else:
         first_row = np.full(count, np.iinfo(np.int64).max, np.int64)

@@ -22,6 +22,8 @@ from helios_core.sql.operators import group_runs
 
 MIN_ROWS = 1 << 16  # below this Arrow's hash aggregation costs as little
 _EXACT_IN_FLOAT64 = 2.0 ** 53
+_COUNT_VALID = str(pc.CountOptions(mode="only_valid"))  # the options aggregates.direct_aggregations gives
+_SUM_OF_SOME = str(pc.ScalarAggregateOptions(min_count=1))
 
 
 def increasing(rows: pa.ChunkedArray | pa.Array) -> bool:
@@ -46,6 +48,13 @@ def group_ids(work: pa.Table, ks: list[str], memo: dict) -> tuple[np.ndarray, in
     return memo[key]
 
 
+def rows_increasing(work: pa.Table, memo: dict) -> bool:
+    """``increasing`` of the work table's ``__row``, checked once per work table."""
+    if "__row increasing" not in memo:
+        memo["__row increasing"] = increasing(work.column("__row"))
+    return memo["__row increasing"]
+
+
 def _supported(work: pa.Table, aggs: list[tuple]) -> bool:
     for agg in aggs:
         col, fn = agg[0], agg[1]
@@ -53,9 +62,9 @@ def _supported(work: pa.Table, aggs: list[tuple]) -> bool:
         t = work.column(col).type
         if (col, fn) == ("__row", "min"):
             continue
-        if fn == "count" and str(opts) == str(pc.CountOptions(mode="only_valid")):
+        if fn == "count" and str(opts) == _COUNT_VALID:
             continue
-        if fn == "sum" and str(opts) == str(pc.ScalarAggregateOptions(min_count=1)) and (
+        if fn == "sum" and str(opts) == _SUM_OF_SOME and (
                 t == pa.float64() or pa.types.is_signed_integer(t)):
             continue
         return False
@@ -72,7 +81,7 @@ def aggregate(work: pa.Table, ks: list[str], aggs: list[tuple], memo: dict) -> p
                for t in (work.column(k).type for k in ks)):
         return None
     gid, count, firsts = group_ids(work, ks, memo)
-    if firsts is None or not increasing(work.column("__row")):
+    if firsts is None or not rows_increasing(work, memo):
         return None  # the keys were hashed, or the first row of a group is not its smallest
     where = pa.array(firsts)
     out: dict[str, Any] = {k: work.column(k).take(where) for k in ks}
