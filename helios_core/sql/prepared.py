@@ -508,8 +508,10 @@ def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list
                 limit = 1 if date else 86_400_000_000
                 if ((ints < -719162 * limit) | (ints >= 2932897 * limit)).any():
                     return None  # BC, past 9999, infinity: no Python value holds them
-            if arr.type != t.arrow_type:
-                arr = arr.cast(t.arrow_type)  # a numeric's decimal widened exactly, or refused
+            if arr.type != t.arrow_type and not (t.name == "numeric" and pa.types.is_decimal(arr.type)):
+                arr = arr.cast(t.arrow_type)
+            # a numeric keeps the decimal its text gave (a scale past the storage type's included):
+            # the column's assignment rounds it as its own type says (dml.assign)
         except (HeliosError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
             return None
         out.append(Vec(arr, t))

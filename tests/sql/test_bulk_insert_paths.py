@@ -240,6 +240,9 @@ def _run(bad: str, warm: bool) -> tuple[list, tuple | None, int]:
     ({"n": "12345.25"}, "22003"),  # past numeric(5,2)
     ({"t": "NULL"}, "23502"),  # not a plain cell: both runs take the ordinary path
     ({"d": "'NaN'"}, None),  # a string into float8: another shape (typed by its column), prepared at once
+    ({"d": "0.05123456789012345678"}, None),  # more decimals than a numeric's storage scale: float8 gets them all
+    ({"n": "1.23456789012345678901"}, None),  # rounded by the column's own scale
+    ({"k": "2.50000000000000000001"}, None),  # rounded into an integer from all its digits
 ])
 def test_same_rows_and_errors_ordinary_and_prepared(change, sqlstate):
     bad = _batch(1, **change)
@@ -252,6 +255,23 @@ def test_same_rows_and_errors_ordinary_and_prepared(change, sqlstate):
     assert warm_error == cold_error
     assert repr(warm_rows) == repr(cold_rows)  # NaN is not equal to itself
     assert len(cold_rows) == ROWS - 1 + (0 if sqlstate else ROWS)
+
+
+def test_numbers_past_the_storage_scale_are_bound_a_column_at_a_time():
+    """Numeric literals with more decimals than a numeric's storage scale (a float's repr: 17
+    significant digits) keep all of them when bound a column at a time, and are not sent back to
+    the one-by-one binding."""
+    from decimal import Decimal
+
+    from helios_core.sql import prepared
+    from helios_core.sql import types as T
+
+    texts = ["0.05123456789012345678", "847.4337369372327", "0.000123456789012345678", "12", "-3.5"] * 60
+    numeric = T.type_from_name("numeric")
+    bound = prepared.bind_columns([numeric] * len(texts), texts, prepared.strided_layout(1, len(texts)))
+    assert bound is not None
+    assert bound[0].type == numeric
+    assert bound[0].array.to_pylist() == [Decimal(x) for x in texts]
 
 
 def _tree(session):
