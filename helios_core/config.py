@@ -612,6 +612,7 @@ class HeliosConfig:
 
     data_dir: str = DEFAULT_DATA_DIR
     shutdown_grace_period: float = attrs.field(default=10.0, metadata={"duration": True})
+    statement_turns: bool = True  # sessions' statements take turns on the interpreter (statement_gate)
     protocols: dict[str, ProtocolSettings] = attrs.field(
         factory=dict, metadata={"internal": True}
     )  # [protocols.<name>], checked apart
@@ -851,6 +852,11 @@ data_dir = "./helios-data"
 
 # On SIGINT/SIGTERM: stop accepting, let running statements finish for this long, then cancel.
 shutdown_grace_period = "10s"
+
+# Statements of different sessions run their Python one at a time, in arrival order, each
+# giving way while it waits (locks, fsync, the client), instead of contending for the
+# interpreter's lock: less CPU per statement under concurrency. false: all at once.
+statement_turns = true
 
 # One section per wire protocol plugin. Common keys: enabled, host, port, max_connections.
 # Without `port`, the standard port is used, or the next free one (said in the log).

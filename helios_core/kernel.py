@@ -35,6 +35,7 @@ import pluggy
 from prometheus_client import CollectorRegistry
 
 import helios_core
+from helios_core import statement_gate
 from helios_core.config import HeliosConfig, ProtocolSettings
 from helios_core.data_dir import OPERATOR_ERRNOS, DataDirError, describe, lock_data_dir
 from helios_core.errors import DiskFull, HeliosError, TooManyConnections
@@ -545,6 +546,7 @@ class Kernel:
 def run_kernel(config: HeliosConfig, pm: pluggy.PluginManager) -> int:
     """Run a kernel on the asyncio event loop (uvloop's when installed: its socket I/O and
     scheduling cost a fraction of the pure-Python loop's per message); returns the exit status."""
+    statement_gate.configure(config.statement_turns)
     return anyio.run(Kernel(config, pm).run, backend_options={"use_uvloop": _uvloop_installed()})
 
 

@@ -46,6 +46,11 @@ stops it early. Errors found while producing batches are raised from the iterati
 Trying a cheap read inline: ``with time_budget(seconds): session.execute(sql)`` raises
 ``BudgetExceeded`` once the executor has spent the budget (see ``helios_core.time_budget``).
 
+Worker threads: run each statement inside ``statement_turn()`` and wrap anything the statement
+waits for outside the engine (the client's COPY data) in ``statement_waiting()``, then call
+``statement_take_turn()``: statements of different sessions then take turns on the interpreter
+instead of contending for it (see ``helios_core.statement_gate``; results never change).
+
 COPY: ``execute("copy t from stdin ...")`` returns a Result with ``copy`` set
 (a CopySpec) and no rows; the protocol decodes the client's data into Arrow
 batches of ``copy.arrow_schema`` and calls ``session.copy_in(copy, batches)``.
@@ -60,6 +65,9 @@ from typing import Any
 
 import attrs
 
+from helios_core.statement_gate import running as statement_turn
+from helios_core.statement_gate import take_turn as statement_take_turn
+from helios_core.statement_gate import waiting as statement_waiting
 from helios_core.time_budget import BudgetExceeded, time_budget
 from helios_core.types import python_values
 
@@ -76,6 +84,9 @@ __all__ = [
     "add_backend_signaller",
     "remove_backend_signaller",
     "sql_function_names",
+    "statement_take_turn",
+    "statement_turn",
+    "statement_waiting",
     "time_budget",
 ]
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 
-from helios_core import time_budget
+from helios_core import statement_gate, time_budget
 from helios_core.branching import records
 from helios_core.errors import OutOfMemory, TooManyConnections
 from helios_core.sql.context import QueryContext
@@ -221,10 +221,11 @@ class MemoryBoundedContext(QueryContext):
             act.queued_statements += 1
         act.queued_seconds += wait
         cancel = self.cancel_event
-        if cancel is not None:
-            cancel.wait(wait)
-        else:  # pragma: no cover - sessions always have a cancel event
-            time.sleep(wait)
+        with statement_gate.waiting():
+            if cancel is not None:
+                cancel.wait(wait)
+            else:  # pragma: no cover - sessions always have a cancel event
+                time.sleep(wait)
         with act.lock:
             _refill(act, rate)
         session._branch_cpu_start = (time.thread_time(), branch, rate, threading.get_ident())
@@ -255,10 +256,11 @@ def before_statement(session: Any) -> None:
         act.queued_statements += 1
         act.queued_seconds += wait
         cancel = getattr(session, "_cancel", None)
-        if cancel is not None:
-            cancel.wait(wait)
-        else:  # pragma: no cover - sessions always have a cancel event
-            time.sleep(wait)
+        with statement_gate.waiting():
+            if cancel is not None:
+                cancel.wait(wait)
+            else:  # pragma: no cover - sessions always have a cancel event
+                time.sleep(wait)
         with act.lock:
             _refill(act, rate)
     session._branch_cpu_start = (time.thread_time(), branch, rate)

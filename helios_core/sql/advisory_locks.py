@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 import pyarrow as pa
 
+from helios_core import statement_gate
 from helios_core.errors import HeliosError
 from helios_core.sql import types as T
 from helios_core.sql.functions.registry import scalar
@@ -72,10 +73,11 @@ class AdvisoryLockTable:
                     return False
                 if give_up is not None and time.monotonic() >= give_up:
                     raise HeliosError("canceling statement due to lock timeout", sqlstate="55P03")
-                self._cond.wait(0.05)
-                check = getattr(session, "check_cancel", None)
-                if check is not None:
-                    check()  # cancel / statement_timeout end the wait
+                with statement_gate.waiting():
+                    self._cond.wait(0.05)
+                    check = getattr(session, "check_cancel", None)
+                    if check is not None:
+                        check()  # cancel / statement_timeout end the wait
             holds = self._locks.setdefault(name, {}).setdefault(pid, _Holds())
             field = ("shared" if shared else "exclusive") + ("_xact" if xact else "")
             setattr(holds, field, getattr(holds, field) + 1)

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pyarrow as pa
 
-from helios_core import time_budget
+from helios_core import statement_gate, time_budget
 from helios_core.errors import HeliosError, QueryCanceled
 from helios_core.sql import numeric_display
 
@@ -100,6 +100,7 @@ class QueryContext:
     def check_cancel(self) -> None:
         """Raise QueryCanceled (57014) when the statement was cancelled or timed out."""
         time_budget.check()  # a protocol trying the statement inline (helios_core.time_budget)
+        statement_gate.take_turn()
         if self.cancel_event is not None and self.cancel_event.is_set():
             raise QueryCanceled("canceling statement due to user request")
         if self.deadline is not None and time.monotonic() > self.deadline:

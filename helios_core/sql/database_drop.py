@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from helios_core import statement_gate
 from helios_core.errors import HeliosError
 from helios_core.sql.catalog_views.functions import BACKEND_SIGNALLERS
 from helios_core.sql.privilege_functions import check_signal
@@ -41,4 +42,5 @@ def end_other_sessions(session: Any, database: str) -> None:
                     break
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and any(s.database == database for s in list(engine.sessions.values())):
-        time.sleep(0.05)
+        with statement_gate.waiting():
+            time.sleep(0.05)

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 from sqlglot import exp
 
-from helios_core import branching, plugin_extensions, statement_stats, time_budget
+from helios_core import branching, plugin_extensions, statement_gate, statement_stats, time_budget
 from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled, from_engine_failure
 from helios_core.frontends import registry as dialects
 from helios_core.frontends.postgres import branch_syntax, dialect
@@ -637,6 +637,7 @@ class SqlSession(Session):
 
     def check_cancel(self) -> None:
         time_budget.check()  # a protocol trying the statement inline (helios_core.time_budget)
+        statement_gate.take_turn()
         if self._cancel.is_set():
             raise QueryCanceled("canceling statement due to user request")
         if self._deadline is not None and time.monotonic() > self._deadline:

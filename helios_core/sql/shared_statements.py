@@ -28,12 +28,20 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from helios_core import statement_gate
+
 if TYPE_CHECKING:
     from helios_core.session import PreparedStatement
     from helios_core.sql.constant_lifting import Lifted
 
 CAPACITY = 64  # shapes: a loader has a few (a full batch and the last, shorter one per table)
 WAIT_SECONDS = 5.0
+
+
+def _wait_ready(shape: _Shape) -> bool:
+    """Wait (at most WAIT_SECONDS) for the session preparing ``shape``; the others run meanwhile."""
+    with statement_gate.waiting():
+        return shape.ready.wait(WAIT_SECONDS)
 
 
 @attrs.define
@@ -78,7 +86,7 @@ class SharedStatements:
                 return None
             self._shapes.move_to_end(key)
         if shape.statement is None and not shape.refused and shape.claimer != session.pid \
-                and not session.tx.in_block and not shape.ready.wait(WAIT_SECONDS):
+                and not session.tx.in_block and not _wait_ready(shape):
             with self._lock:  # its claimer is stuck or gone: this session prepares it instead
                 if self._shapes.get(key) is shape and shape.statement is None and not shape.refused:
                     shape.claimer = session.pid

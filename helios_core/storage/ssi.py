@@ -30,6 +30,7 @@ import itertools
 import threading
 from typing import Any
 
+from helios_core import statement_gate
 from helios_core.errors import SerializationFailure
 
 ALL = object()  # a target covering a whole relation
@@ -457,7 +458,8 @@ class SsiManager:
         part in an anomaly, so the transaction then runs without SIREAD locks and never fails."""
         with self.mu:
             while any(not sx.done for sx in others):
-                self.changed.wait()
+                with statement_gate.waiting():
+                    self.changed.wait()
             unsafe = any(sx.committed and sx.has_conflict_out()
                          and (sx.summary_out or (sx.earliest_out_ts or 0) <= snap) for sx in others)
             if unsafe:

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core import statement_gate
 from helios_core.errors import DiskFull, HeliosError, InvalidCatalogName, InvalidParameterValue
 from helios_core.hookspecs import StorageTier
 from helios_core.storage import (
@@ -440,13 +441,15 @@ class Store:
         self.mu.release()
         err: BaseException | None = None
         try:
-            self.wal.sync(seq)
+            with statement_gate.waiting(resume=True):  # the fsync, or another commit's that covers it
+                self.wal.sync(seq)
         except BaseException as e:  # noqa: BLE001 - any failure must still advance the apply order
             err = e
         finally:
             self.mu.acquire()
         while self._applied_ticket != ticket - 1:
-            self._apply_cv.wait()
+            with statement_gate.waiting():  # an earlier commit still applying
+                self._apply_cv.wait()
         try:
             if err is None:
                 apply()

@@ -17,7 +17,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from helios_core import time_budget
+from helios_core import statement_gate, time_budget
 from helios_core.errors import DeadlockDetected, LockNotAvailable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -122,10 +122,11 @@ class TableLocks:
                         timeout = min(_SLICE, deadline - time.monotonic())
                         if timeout <= 0:
                             raise LockNotAvailable("canceling statement due to lock timeout")
-                    self.cv.wait(timeout)
-                    check = getattr(txn, "interrupt_check", None)
-                    if check is not None:
-                        check()  # a cancel request or statement_timeout ends the wait
+                    with statement_gate.waiting():
+                        self.cv.wait(timeout)
+                        check = getattr(txn, "interrupt_check", None)
+                        if check is not None:
+                            check()  # a cancel request or statement_timeout ends the wait
             finally:
                 txn.table_waits = []
                 if entry is not None:

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core import time_budget
+from helios_core import statement_gate, time_budget
 from helios_core.errors import (
     DeadlockDetected,
     HeliosError,
@@ -497,12 +497,13 @@ class Transaction(ReadOps, CatalogOps):
             self.waiting_for = other
         give_up = time.monotonic() + self.lock_timeout if self.lock_timeout else None
         try:
-            while not other.done.wait(LOCK_WAIT_SLICE if give_up is None else
-                                      max(0.0, min(LOCK_WAIT_SLICE, give_up - time.monotonic()))):
-                if give_up is not None and time.monotonic() >= give_up:
-                    raise LockNotAvailable("canceling statement due to lock timeout")
-                if self.interrupt_check is not None:
-                    self.interrupt_check()  # a cancel request or statement_timeout ends the wait
+            with statement_gate.waiting():
+                while not other.done.wait(LOCK_WAIT_SLICE if give_up is None else
+                                          max(0.0, min(LOCK_WAIT_SLICE, give_up - time.monotonic()))):
+                    if give_up is not None and time.monotonic() >= give_up:
+                        raise LockNotAvailable("canceling statement due to lock timeout")
+                    if self.interrupt_check is not None:
+                        self.interrupt_check()  # a cancel request or statement_timeout ends the wait
         finally:
             self.waiting_for = None
 

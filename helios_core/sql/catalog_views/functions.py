@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 import pyarrow as pa
 
+from helios_core import statement_gate
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
 from helios_core.sql import foreign_data, privilege_functions, publications
@@ -546,9 +547,10 @@ def _pg_sleep(args: list[pa.Array]) -> pa.Array:
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        time.sleep(min(0.02, left))
-        if check is not None:
-            check()
+        with statement_gate.waiting():
+            time.sleep(min(0.02, left))
+            if check is not None:
+                check()
     return pa.nulls(_len(args), pa.null())
 
 

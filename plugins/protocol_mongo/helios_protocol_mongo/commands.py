@@ -23,6 +23,7 @@ import bson
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
+from helios_core.session import statement_take_turn, statement_waiting
 from helios_protocol_mongo import (
     authentication,
     capped,
@@ -121,10 +122,12 @@ class CommandRunner:
         if slot is not None:
             slot.release()
         try:
-            yield
+            with statement_waiting():
+                yield
         finally:
             if slot is not None:
                 slot.acquire()
+        statement_take_turn()
 
     # -- sessions ---------------------------------------------------------------------
 

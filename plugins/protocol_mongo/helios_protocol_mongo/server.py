@@ -25,6 +25,7 @@ from anyio.abc import SocketAttribute
 from anyio.streams.buffered import BufferedByteReceiveStream
 from bson import Timestamp
 
+from helios_core.session import statement_turn
 from helios_protocol_mongo import scram_sha1, snapshot
 from helios_protocol_mongo.authentication import role_of, settings_from_kernel
 from helios_protocol_mongo.commands import CommandRunner
@@ -250,7 +251,7 @@ class MongoConnection:
     def _answer(self, taken: TakenSocket, message: Message) -> None:
         """Run one request and write its reply (an exhaust cursor's batches, one after another)."""
         server = self.server
-        with server.command_slots:
+        with server.command_slots, statement_turn():
             reply = self.commands.run(message)
         if message.more_to_come:
             return
@@ -260,7 +261,7 @@ class MongoConnection:
             if not taken.send(data) or not streaming:
                 return
             response_to = request_id  # an exhaust cursor, as in _serve_stream
-            with server.command_slots:
+            with server.command_slots, statement_turn():
                 reply = self.commands.run(message)
 
     async def _serve_stream(self) -> None:
@@ -288,7 +289,7 @@ class MongoConnection:
             except ProtocolViolation as exc:
                 self.server.log.warning("mongodb: closing %s: %s", self.peer, exc)
                 return
-            reply = await anyio.to_thread.run_sync(self.commands.run, message, limiter=self.server.limiter)
+            reply = await anyio.to_thread.run_sync(_run_in_turn, self.commands, message, limiter=self.server.limiter)
             if message.more_to_come:
                 continue
             response_to = message.request_id
@@ -302,7 +303,13 @@ class MongoConnection:
                     break
                 # an exhaust cursor: the next batch follows unasked, answering the reply just sent
                 response_to = request_id
-                reply = await anyio.to_thread.run_sync(self.commands.run, message, limiter=self.server.limiter)
+                reply = await anyio.to_thread.run_sync(_run_in_turn, self.commands, message, limiter=self.server.limiter)
+
+
+def _run_in_turn(commands: CommandRunner, message: Message) -> Any:
+    """A worker thread's command, run in its turn on the interpreter (helios_core.statement_gate)."""
+    with statement_turn():
+        return commands.run(message)
 
 
 def _encode_reply(server: MongoServer, message: Message, reply: Any, response_to: int) -> tuple[bytes, int, bool]:

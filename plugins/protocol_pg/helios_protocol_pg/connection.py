@@ -26,7 +26,13 @@ import attrs
 import pyarrow as pa
 
 from helios_core.errors import HeliosError, from_engine_failure
-from helios_core.session import BudgetExceeded, time_budget
+from helios_core.session import (
+    BudgetExceeded,
+    statement_take_turn,
+    statement_turn,
+    statement_waiting,
+    time_budget,
+)
 from helios_protocol_pg import admin_console, client_encoding, cursors, pg_types, pooling
 from helios_protocol_pg import messages as m
 from helios_protocol_pg.command_tags import command_tag
@@ -248,7 +254,7 @@ class PgConnection:
             started = time.perf_counter()
             try:
                 with time_budget(INLINE_BUDGET * 2):
-                    out = _in_session(self.session, self.output_settings(), fn, ())
+                    out = _with_session(self.session, fn, ())
             except BudgetExceeded:
                 self.fast_reads = False
                 self.log.debug("postgres pid %d: statement over its inline budget; running it in a worker", self.pid)
@@ -1418,7 +1424,9 @@ class PgConnection:
         def batches() -> Iterator[Any]:
             decoder = make_decoder(spec)
             while True:
-                chunk = anyio.from_thread.run(receive.receive)
+                with statement_waiting():  # the client's next CopyData
+                    chunk = anyio.from_thread.run(receive.receive)
+                statement_take_turn()
                 if isinstance(chunk, BaseException):
                     raise chunk
                 if chunk is None:
@@ -1546,9 +1554,17 @@ def _result_table(result: Any) -> pa.Table:
 
 
 def _in_session(session: Any, output: dict[str, str] | None, fn: Callable[..., Any], args: tuple) -> Any:
-    """Worker thread: run fn with the session visible to catalog functions and, for encoding values,
-    in its TimeZone and DateStyle (``session.rendering()``; ``output`` is what the connection last
-    heard of them, kept for the callers)."""
+    """Worker thread: run fn in its turn on the interpreter (helios_core.statement_gate), with the
+    session visible to catalog functions and, for encoding values, in its TimeZone and DateStyle
+    (``session.rendering()``; ``output`` is what the connection last heard of them, kept for the
+    callers)."""
+    with statement_turn():
+        return _with_session(session, fn, args)
+
+
+def _with_session(session: Any, fn: Callable[..., Any], args: tuple) -> Any:
+    """fn with the session visible to catalog functions, in its TimeZone and DateStyle; on the
+    event loop (a read tried inline) it takes no turn: the loop never waits for one."""
     if session is None:
         return fn(*args)
     with session.rendering():
