@@ -1,6 +1,7 @@
 """Time series ingest by 1,000-row INSERT batches from many clients, HeliosDB beside PostgreSQL 15.
 
     python -m bench.timeseries_ingest [--events N] [--clients N] [--runs N] [--modes literal,params,executemany]
+                                      [--statement-turns true|false|both]
 
 The same seeded events as bench.timeseries (time over 90 days, repo_id, duration_ms, status) go
 into HeliosDB's CREATE TIMESERIES TABLE and into a PostgreSQL table with a btree on time, each
@@ -10,6 +11,10 @@ run on fresh connections (a loader's), the two systems alternating. Ways of send
   text (what bench.timeseries sends);
 * ``params``: the same statement with ``%s`` placeholders, values bound by psycopg (extended protocol);
 * ``executemany``: psycopg's ``executemany`` of a one-row INSERT over the batch's 1,000 rows.
+
+``--statement-turns both`` runs two HeliosDB servers, one with the server setting
+``statement_turns`` off (``helios-all``: every session's statement contends for the
+interpreter at once), alternating with the others: the A/B of helios_core.statement_gate.
 
 Prints events/s (wall) and the server CPU per 1,000-row batch: HeliosDB's process, and
 PostgreSQL's postmaster with its exited backends (/proc: wall time is noisy on a shared machine).
@@ -92,17 +97,20 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--modes", default="literal")
+    parser.add_argument("--statement-turns", choices=("true", "false", "both"), default="true")
     args = parser.parse_args()
     events = _events(args.events, seed=19)
     rows = list(zip(*(column.to_pylist() for column in events.columns), strict=True))
     batches = -(-args.events // BATCH)
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="helios-bench-tsi-"))
-    helios = start_server(workdir, only=["postgres"])
+    turns = {"true": [True], "false": [False], "both": [True, False]}[args.statement_turns]
+    servers = {("helios" if on else "helios-all"): start_server(workdir / str(on), {"statement_turns": on},
+                                                                  only=["postgres"]) for on in turns}
     cluster = PgCluster.start()
     try:
         pg_dsn = f"host={cluster.host} port={cluster.port} user={cluster.user} dbname={cluster.database}"
         pg_pid = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
-        systems = (("helios", helios.pg_dsn(), HELIOS_DDL, helios.process.pid, False),
+        systems = (*((name, h.pg_dsn(), HELIOS_DDL, h.process.pid, False) for name, h in servers.items()),
                    ("postgres", pg_dsn, PG_DDL, pg_pid, True))
         for _, dsn, ddl, _, _ in systems:
             with psycopg.connect(dsn, autocommit=True) as c:
@@ -120,14 +128,16 @@ def main() -> None:
                     cpus[name].append((_cpu(pid, children) - cpu) * 1000 / batches)
                     rates[name].append(args.events / seconds)
             for name, r in rates.items():
-                print(f"{mode:<12} {name:<9} {statistics.median(r):>10,.0f} events/s [{min(r):,.0f}-{max(r):,.0f}]"
+                print(f"{mode:<12} {name:<10} {statistics.median(r):>10,.0f} events/s [{min(r):,.0f}-{max(r):,.0f}]"
                       f"  CPU {statistics.median(cpus[name]):,.1f} ms/batch")
-            print(f"{mode:<12} helios / postgres: events/s "
-                  f"{statistics.median(rates['helios']) / statistics.median(rates['postgres']):.2f}x, CPU per batch "
-                  f"{statistics.median(cpus['helios']) / statistics.median(cpus['postgres']):.2f}x")
+            for name in servers:
+                print(f"{mode:<12} {name} / postgres: events/s "
+                      f"{statistics.median(rates[name]) / statistics.median(rates['postgres']):.2f}x, CPU per batch "
+                      f"{statistics.median(cpus[name]) / statistics.median(cpus['postgres']):.2f}x")
     finally:
         cluster.stop()
-        helios.stop()
+        for server in servers.values():
+            server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections.abc import Iterable
 
 import attrs
 
@@ -69,13 +70,28 @@ class Lifted:
     """The statement with its numbers as ``$1..$n``, their texts, and their SQL types."""
 
     text: str
-    values: tuple[str, ...]
+    values: LiteralTexts
     types: tuple[str | None, ...]  # None: inferred from where the parameter stands
     plain_rows: bool = attrs.field(default=False, eq=False)  # a plain multi-row INSERT ... VALUES
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]]:
         return self.text, self.types
+
+
+class LiteralTexts(tuple):
+    """Parameter texts cut out of SQL literals, with ``kinds``, their literal types (None: a quoted
+    string). The numbers are the lexer's number tokens (digits, a point, an exponent; a leading
+    minus), never a client's free text, so binding may parse them without the checks a text
+    parameter needs (prepared.bind_columns)."""
+
+    kinds: tuple[str | None, ...]
+
+
+def _literal_texts(values: Iterable[str], kinds: tuple[str | None, ...]) -> LiteralTexts:
+    texts = LiteralTexts(values)
+    texts.kinds = kinds
+    return texts
 
 
 def _literal_type(text: str) -> str:
@@ -129,16 +145,16 @@ def _lift_plain_rows(sql: str) -> Lifted | None:
     pieces = _PLAIN_CELLS.split(body)  # text between cells, cell, text between cells, ...
     cells = pieces[1::2]
     if "''" in body:
-        values = tuple([c[1:-1].replace("''", "'") if c[0] == "'" else c for c in cells])
+        values = [c[1:-1].replace("''", "'") if c[0] == "'" else c for c in cells]
     else:
-        values = tuple([c[1:-1] if c[0] == "'" else c for c in cells])
+        values = [c[1:-1] if c[0] == "'" else c for c in cells]
     types = tuple([None if c[0] == "'" else "integer" if len(c) < 10 and "." not in c else _literal_type(c)
                    for c in cells])  # fewer than 10 characters, no point: an integer of int4's range
     while len(_PARAMETER_NAMES) < len(cells):
         _PARAMETER_NAMES.append(f"${len(_PARAMETER_NAMES) + 1}")
     text = "".join(itertools.chain.from_iterable(zip(pieces[0::2], _PARAMETER_NAMES[:len(cells)])))
     text = head.group() + text + pieces[-1]
-    return Lifted(text, values, types, plain_rows=True)
+    return Lifted(text, _literal_texts(values, types), types, plain_rows=True)
 
 
 # the text of plain rows outside their strings, each string replaced by \x01 (_lift_uniform_rows)
@@ -203,14 +219,14 @@ def _lift_uniform_rows(sql: str, head: re.Match[str]) -> Lifted | None:
         else:
             columns.append(column)
             column_types.append(_number_types(column))
-    values = tuple(itertools.chain.from_iterable(zip(*columns)))
+    values = itertools.chain.from_iterable(zip(*columns))
     if any(isinstance(t, list) for t in column_types):
         per_column = [t if isinstance(t, list) else [t] * count for t in column_types]
         types = tuple(itertools.chain.from_iterable(zip(*per_column)))
     else:
         types = tuple(column_types) * count
     text = head.group().lstrip() + _parameter_rows_text(width, count)
-    return Lifted(text, values, types, plain_rows=True)
+    return Lifted(text, _literal_texts(values, types), types, plain_rows=True)
 
 
 def lift_constants(sql: str) -> Lifted | None:
@@ -305,5 +321,6 @@ def lift_constants(sql: str) -> Lifted | None:
     if not values and head != "select":
         return None  # a query without numbers is cached as it is; other statements gain nothing
     parts.append(sql[copied:])
-    return Lifted("".join(parts), tuple(values), tuple(types))
+    kinds = tuple(types)
+    return Lifted("".join(parts), _literal_texts(values, kinds), kinds)
 

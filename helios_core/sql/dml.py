@@ -570,6 +570,8 @@ def _parameter_columns(source: Any, cache: dict | None, ctx: Any, targets: list[
     shape = cache.get("values_parameters")
     if shape is None:
         shape = cache["values_parameters"] = values_parameters(source)
+        if shape is not False:  # the columns' types, for binding number literals (prepared.bind_columns)
+            cache["values_targets"] = [t for _, t in targets[:width]]
     if shape is False:
         return None
     params, ptypes = ctx.params, list(ctx.param_types)

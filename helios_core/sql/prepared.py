@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlglot import exp
 
 from helios_core.errors import DatatypeMismatch, HeliosError
@@ -29,6 +30,7 @@ from helios_core.session import CanonicalText, PreparedStatement, Result, Result
 from helios_core.sql import deep_nesting, updatable_views
 from helios_core.sql import functions as F
 from helios_core.sql import types as T
+from helios_core.sql.constant_lifting import LiteralTexts
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import runtime
 from helios_core.sql.functions.vec import Vec
@@ -359,6 +361,7 @@ def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int,
             # a bulk INSERT into a table: its rows' parameter layout known before the first execution,
             # so every execution (in every session it is shared with) binds by column
             cache["values_parameters"] = dml.values_parameters(src)
+            cache["values_targets"] = [ctypes[c][1] for c in cols]  # for number literals (bind_columns)
         if isinstance(src, exp.Values):
             for row in src.expressions:
                 for j, cell in enumerate(row.expressions):
@@ -468,9 +471,15 @@ def _bind_batched(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
 _TEXT_TYPES = ("text", "varchar", "name", "bpchar")
 
 
-def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list[int]]) -> list[Vec] | None:
+def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list[int]],
+                 targets: list[Any] | None = None) -> list[Vec] | None:
     """The text parameters of a bulk INSERT's VALUES rows bound a column at a time, as Vecs of the
     parameters' types, the values ``bind_params`` and ``dml._param_vec`` would give them.
+
+    Number literals the statement cache cut out of the SQL text (constant_lifting.LiteralTexts,
+    ``targets``: the INSERT's column types, once known) are parsed by one Arrow cast: an integer
+    literal as its integer type; a numeric literal going into a float8 column straight into
+    float8, which is what numeric-to-float8 assignment gives (both read the same digits).
 
     ``layout``: the parameter numbers of each VALUES column (dml._parameter_columns), covering
     every parameter once, so nothing else reads them one by one. None for anything it cannot
@@ -486,12 +495,18 @@ def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list
     out: list[Vec] = []
     width = len(layout)
     strided = layout == strided_layout(width, n)
+    literal = isinstance(params, LiteralTexts)
     for j, idxs in enumerate(layout):
         types = stmt_types[j::width] if strided else [stmt_types[i] for i in idxs]
         t = types[0]
         if t is None or t.element is not None or (len(set(map(id, types))) != 1 and any(x != t for x in types)):
             return None
         texts = pa.array(params[j::width] if strided else [params[i] for i in idxs], pa.string())
+        if literal and None not in (params.kinds[j::width] if strided else [params.kinds[i] for i in idxs]):
+            quick = _literal_numbers(texts, t, targets[j] if targets is not None and j < len(targets) else None)
+            if quick is not None:
+                out.append(quick)
+                continue
         if t.name in _TEXT_TYPES:
             out.append(Vec(texts.cast(t.arrow_type), t))
             continue
@@ -516,6 +531,24 @@ def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list
             return None
         out.append(Vec(arr, t))
     return out
+
+
+def _literal_numbers(texts: pa.Array, t: Any, target: Any) -> Vec | None:
+    """Number literals (lexer tokens: no sign but a leading minus, no spaces, no hex; never quoted
+    strings) parsed by one cast, or None for the general parse. A cast that fails (a value past the type) and a float
+    that overflowed or underflowed (past float8: PostgreSQL's error) take the general way."""
+    try:
+        if t.name in ("int4", "int8"):
+            return Vec(texts.cast(t.arrow_type), t)
+        if t.name == "numeric" and target is not None and target.name == "float8" and target.element is None:
+            values = texts.cast(pa.float64())
+            lo, hi = pc.min_max(pc.abs(values)).values()
+            if hi.as_py() == float("inf") or lo.as_py() == 0.0:  # a zero literal may be an underflow
+                return None
+            return Vec(values, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return None
 
 
 @functools.lru_cache(maxsize=64)
@@ -681,7 +714,7 @@ def _run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any], 
                               routine="RevalidateCachedQuery")
     pp.cache.pop("bound_columns", None)
     layout = pp.cache.get("values_parameters")
-    columns = bind_columns(pp.param_types, params, layout) if layout else None
+    columns = bind_columns(pp.param_types, params, layout, pp.cache.get("values_targets")) if layout else None
     if columns is not None:  # a bulk INSERT's VALUES rows: dml._parameter_columns takes them as they are
         pp.cache["bound_columns"] = columns
         return session._run_statement(st, list(params), pp, lazy=lazy)

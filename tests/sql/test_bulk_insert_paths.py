@@ -274,6 +274,59 @@ def test_numbers_past_the_storage_scale_are_bound_a_column_at_a_time():
     assert bound[0].array.to_pylist() == [Decimal(x) for x in texts]
 
 
+def _number_cell(rng: random.Random) -> tuple[str, str, str]:
+    """(float8 cell, int4 cell, int8 cell): number literals as clients write them, each column's
+    of one literal type (numeric: each with a point; integer; bigint)."""
+    x = rng.choice([rng.uniform(-1e6, 1e6), rng.random() * 10.0 ** rng.randint(-300, 300), rng.gauss(0, 1)])
+    f = rng.choice([f"{x:.3f}", f"{x:.25f}", f"{x:.6f}", "-0.0", "0.000", "0." + "0" * 310 + "1", "-.5", "7.",
+                    f"{rng.randint(-10**20, 10**20)}.5"])
+    i4 = rng.choice([str(rng.randint(-2**31, 2**31 - 1)), "2147483647", "-2147483648", "007", "-0"])
+    i8 = rng.choice([str(rng.choice([-1, 1]) * rng.randint(2**31, 2**63 - 1)), "9223372036854775807",
+                     "-9223372036854775808", "-2147483649"])  # bigint literals, all of one type
+    return f, i4, i8
+
+
+def _numbers_table(rounds: list[list[tuple[str, str, str]]], ordinary: bool) -> tuple[list, tuple | None]:
+    """Load the batches of ``rounds`` (after the first, they run prepared, their literals bound a
+    column at a time, unless ``ordinary``: a comment keeps the statement cache out): the table's
+    rows, bit for bit (floats as their hex), and the error of the first failing batch."""
+    s = helios_core.connect()
+    try:
+        s.execute("create table nums (k int, f float8, i int4, b int8)")
+        error = None
+        for round_, rows in enumerate(rounds):
+            sql = "insert into nums values " + ", ".join(f"({round_}, {f}, {i}, {b})" for f, i, b in rows)
+            if ordinary:
+                sql += " /* a comment: the statement cache leaves it to the ordinary path */"
+            try:
+                s.execute(sql)
+            except HeliosError as e:
+                error = (e.sqlstate, str(e))
+                break
+        got = s.execute("select k, f, i, b from nums")[0].rows()
+        return [(k, f.hex() if f is not None else None, i, b) for k, f, i, b in got], error
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("seed,odd", [(0, None), (1, None), (2, None), (3, "1" + "0" * 320 + ".0"),
+                                      (4, "0." + "0" * 330 + "1"), (5, "-" + "9" * 400 + ".5")])
+def test_number_literals_bound_by_one_cast_as_the_ordinary_way(seed, odd):
+    """Number literals of a cached batch are cast a column at a time (integers to their type,
+    numerics into a float8 column straight to float8); the rows, and the error of a value past
+    float8's range (overflow, underflow) in a later batch, are those the ordinary path gives."""
+    rng = random.Random(seed)
+    rounds = [[_number_cell(rng) for _ in range(300)] for _ in range(3)]
+    if odd is not None:
+        rounds[2][150] = (odd, "1", "1")
+    fast, fast_error = _numbers_table(rounds, ordinary=False)
+    slow, slow_error = _numbers_table(rounds, ordinary=True)
+    assert fast_error == slow_error
+    assert fast == slow
+    assert (fast_error is None) == (odd is None)
+    assert len(fast) == (900 if odd is None else 600)
+
+
 def _tree(session):
     """The parsed tree of the bulk INSERT ``session`` has cached (shared trees are one object)."""
     return next(e.statement for e in session.statement_cache.entries.values() if e.statement).plan.statement

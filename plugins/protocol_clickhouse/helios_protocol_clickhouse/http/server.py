@@ -7,6 +7,7 @@ import anyio.abc
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from helios_core.hookspecs import ProtocolContext
+from helios_core.session import statement_turn
 from helios_protocol_clickhouse.http.handler import HttpContext, Response, handle
 from helios_protocol_clickhouse.http.sessions import SessionRegistry
 from helios_protocol_clickhouse.http.wire import BadRequest, Request, read_request, response_bytes
@@ -47,7 +48,7 @@ async def _answer(http: HttpContext, request: Request, reader: BufferedByteRecei
 
         async def run() -> None:
             try:
-                answer.append(await anyio.to_thread.run_sync(handle, http, request, limiter=limit))
+                answer.append(await anyio.to_thread.run_sync(_handle_in_turn, http, request, limiter=limit))
             finally:
                 tg.cancel_scope.cancel()
 
@@ -111,3 +112,9 @@ async def serve_http(ctx: ProtocolContext) -> None:
     finally:
         http.sessions.close_all()
         http.pool.close_all()
+
+
+def _handle_in_turn(http: HttpContext, request: Request) -> Response:
+    """A request in a worker thread, run in its turn on the interpreter (helios_core.statement_gate)."""
+    with statement_turn():
+        return handle(http, request)

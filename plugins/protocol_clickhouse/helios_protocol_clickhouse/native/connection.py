@@ -22,6 +22,7 @@ import anyio.abc
 import attrs
 import pyarrow as pa
 
+from helios_core.session import statement_take_turn, statement_turn, statement_waiting
 from helios_protocol_clickhouse import expression_defaults, materialized_views
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
@@ -119,7 +120,10 @@ class NativeConnection:
 
     def _blocking_fill(self) -> bytes:
         """The reader's fill in a worker thread: the next bytes from the socket."""
-        return anyio.from_thread.run(self._receive_for_thread)
+        with statement_waiting():  # the client's next bytes: other statements run meanwhile
+            data = anyio.from_thread.run(self._receive_for_thread)
+        statement_take_turn()
+        return data
 
     async def _receive_for_thread(self) -> bytes:
         return await self._receive(timeout=self.server.receive_timeout)
@@ -393,7 +397,7 @@ class NativeConnection:
 
             async def run() -> None:
                 try:
-                    result.append(await anyio.to_thread.run_sync(fn))
+                    result.append(await anyio.to_thread.run_sync(_in_turn, fn))
                 except Exception as e:  # noqa: BLE001 - re-raised below, outside the task group
                     error.append(e)
                 finally:
@@ -536,7 +540,7 @@ class NativeConnection:
 
         try:
             try:
-                await anyio.to_thread.run_sync(run)
+                await anyio.to_thread.run_sync(_in_turn, run)
             except Exception as e:
                 if own_error and own_error[0] is not e:
                     raise own_error[0] from None
@@ -559,7 +563,9 @@ class NativeConnection:
             return
         w = Writer()
         p.write_profile_events(w, self.revision)
-        anyio.from_thread.run(self._send, w.buf)
+        with statement_waiting():
+            anyio.from_thread.run(self._send, w.buf)
+        statement_take_turn()
 
     def _copy_target(self, table: str, columns: str | None) -> tuple[Any, dict[str, str], list[str]]:
         """The CopySpec of ``table`` (ClickHouse names: ``db.t`` with ``default`` as ``public``),
@@ -847,3 +853,9 @@ def _peer(stream: Any) -> str:
         return f"{host}:{port}"
     except (anyio.TypedAttributeLookupError, TypeError, ValueError):
         return "?"
+
+
+def _in_turn(fn: Callable[[], T]) -> T:
+    """A worker thread's statement, run in its turn on the interpreter (helios_core.statement_gate)."""
+    with statement_turn():
+        return fn()
