@@ -513,14 +513,16 @@ def _parse_one_timestamp(txt: str, want_tz: bool) -> int:
 
 _ISO_TS = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"
 _ISO_TS_OFFSET = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([+-]\d{2}(:?\d{2})?|Z)$"
+_ISO_TS_OFFSET_ONE = re.compile(_ISO_TS_OFFSET)  # the first value's form decides which check goes first
 
 
 def parse_timestamp(arr: pa.Array, tz: bool) -> pa.Array:
     s = pc.utf8_trim_whitespace(arr)
     target = pa.timestamp("us", tz="UTC") if tz else pa.timestamp("us")
-    utc_zone = runtime.timezone().upper() in ("UTC", "GMT", "ETC/UTC")
-    if pc.all(pc.match_substring_regex(s, _ISO_TS)).as_py() and (not tz or utc_zone) and \
-            not pc.any(pc.starts_with(s, "0000")).as_py():
+    first = s[0].as_py() if len(s) and s[0].is_valid else None
+    offsets = tz and first is not None and _ISO_TS_OFFSET_ONE.match(first) is not None
+    if not offsets and (not tz or runtime.timezone().upper() in ("UTC", "GMT", "ETC/UTC")) and \
+            pc.all(pc.match_substring_regex(s, _ISO_TS)).as_py() and not pc.any(pc.starts_with(s, "0000")).as_py():
         try:
             v = pc.cast(s, pa.timestamp("us"))
             return v.cast(target) if tz else v
