@@ -125,8 +125,9 @@ _ENGINES_LOCK = threading.Lock()
 
 def _copy(statement: PreparedStatement) -> PreparedStatement:
     """A session's own copy: the tree and types are shared, the execution counters and caches are not
-    (the parameter layout of the VALUES rows is the same for everyone and is kept)."""
+    (the parameter layout of the VALUES rows and their columns' types are the same for everyone
+    and are kept)."""
     pp = statement.plan
-    kept = {k: v for k, v in pp.cache.items() if k == "values_parameters"}
+    kept = {k: v for k, v in pp.cache.items() if k in ("values_parameters", "values_targets")}
     return attrs.evolve(statement, plan=attrs.evolve(pp, cache=kept, executions=0),
                         param_type_oids=list(statement.param_type_oids), param_types=list(statement.param_types))

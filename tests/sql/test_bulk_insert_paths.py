@@ -327,6 +327,35 @@ def test_number_literals_bound_by_one_cast_as_the_ordinary_way(seed, odd):
     assert len(fast) == (900 if odd is None else 600)
 
 
+def test_sessions_sharing_a_batch_shape_cast_its_number_literals(monkeypatch):
+    """A bulk INSERT's shape prepared in one session and taken by others keeps its columns' types,
+    so every session casts the float8 column's numeric literals straight to float8."""
+    from helios_core.sql import prepared
+
+    casts: list[str | None] = []
+    quick = prepared._literal_numbers
+
+    def recording(texts, t, target):
+        out = quick(texts, t, target)
+        if t.name == "numeric":
+            casts.append(None if out is None else out.type.name)
+        return out
+
+    monkeypatch.setattr(prepared, "_literal_numbers", recording)
+    first = helios_core.connect()
+    sessions = [first] + [first.engine.connect(user="helios", database="helios", branch="main") for _ in range(3)]
+    try:
+        first.execute("create table m2 (k int, d float8)")
+        for n in range(8):
+            sessions[n % 4].execute("insert into m2 values " + ", ".join(f"({i}, {i}.{n}5)" for i in range(1, 200)))
+        assert casts and set(casts) == {"float8"}  # never the general parse
+        assert first.execute("select count(*), sum(d) from m2")[0].rows()[0][0] == 8 * 199
+    finally:
+        for s in sessions[1:]:
+            s.close()
+        first.close()
+
+
 def _tree(session):
     """The parsed tree of the bulk INSERT ``session`` has cached (shared trees are one object)."""
     return next(e.statement for e in session.statement_cache.entries.values() if e.statement).plan.statement
