@@ -123,6 +123,37 @@ def test_uniform_rows_lift_as_the_token_loop():
     assert uniform > 150  # most of them take the split path; the spoiled ones the per-cell pass
 
 
+@pytest.mark.parametrize("spoiler", ["1.2.3", "--5", "5-", "-", ".", "-.", "+5", "1 2", "1e5", "- 5", "5 .5", "0x1F",
+                                     "(5)", "5)", "(5", "5),(6", "", " ", "'x'", "\x02", "1,2"])
+@pytest.mark.parametrize("sep", [",", ", "])
+def test_rows_written_plainly_lift_only_numbers(spoiler, sep):
+    """Rows spaced the usual way have their number cells checked by string methods instead of the
+    regular expression: a cell that is not a number, or rows that are not of one width, leave
+    the batch to the other passes, which lift it as the token loop does (or not at all)."""
+    rows = [["'a'", str(i), f"{i}.5"] for i in range(40)]
+    head = "INSERT INTO t VALUES "
+    plain = head + sep.join("(" + sep.join(r) + ")" for r in rows)
+    assert constant_lifting._lift_uniform_rows(plain, constant_lifting._PLAIN_HEAD.match(plain)) is not None
+    for column in (1, 2):
+        rows[17][column] = spoiler
+        sql = head + sep.join("(" + sep.join(r) + ")" for r in rows)
+        rows[17][column] = str(17) if column == 1 else "17.5"
+        if spoiler not in ("'x'",):
+            assert constant_lifting._lift_uniform_rows(sql, constant_lifting._PLAIN_HEAD.match(sql)) is None, sql
+        _lifted_as_the_token_loop(sql)
+
+
+def test_rows_written_plainly_are_of_one_width():
+    """Rows of other widths that add up to the same number of cells are not one width's rows."""
+    rows = [[str(i), str(i + 1), str(i + 2)] for i in range(0, 120, 3)]
+    rows[10].append("7")  # four cells here, two in the next row
+    rows[11].pop()
+    for sep in (",", ", "):
+        sql = "INSERT INTO t VALUES " + sep.join("(" + sep.join(r) + ")" for r in rows)
+        assert constant_lifting._lift_uniform_rows(sql, constant_lifting._PLAIN_HEAD.match(sql)) is None
+        _lifted_as_the_token_loop(sql)  # the per-cell pass takes them; running them is 42601
+
+
 def test_the_tree_built_from_one_row_is_the_parse_of_all_rows():
     """A batch of parameter rows (a lifted batch load, or a client's Parse of one) gets a tree
     built from its first row's parse (dialect._parameter_rows): it must be the very tree
