@@ -50,6 +50,8 @@ if TYPE_CHECKING:  # pragma: no cover
 FLUSH_AT = 64 * 1024
 INLINE_BUDGET = 0.001  # seconds: a plain read this quick runs on the event loop (see run_statement)
 NOTIFY_POLL_SECONDS = 0.02  # how often an idle listening connection looks for notifications
+# set_config(...) in any case (a search, not a lower-cased copy of a 60 kB batch on the event loop)
+_SET_CONFIG = re.compile("_config(?<=set_config)", re.IGNORECASE)  # "_config" first: a quick scan
 _NOT_PLAIN_READ = re.compile(r"\b(for\s+(update|share|no\s+key|key)|pg_sleep|nextval|setval|set_config|"
                              r"insert|update|delete|merge|copy|lock|into|pg_cancel_backend|"
                              r"pg_terminate_backend|pg_notify|heliosdb)\b", re.IGNORECASE)
@@ -800,7 +802,7 @@ class PgConnection:
             return
         session = self.session
         text = sql
-        if "set_config" in text.lower():
+        if _SET_CONFIG.search(text):
             self.settings_dirty = True
 
         if _streamable(text):
@@ -1106,7 +1108,7 @@ class PgConnection:
             return
         pre_sent = 0
         if portal.result is None:
-            if "set_config" in portal.statement.sql.lower():
+            if _SET_CONFIG.search(portal.statement.sql):
                 self.settings_dirty = True
             session, stmt, params, rformats = self.session, portal.statement.prepared, portal.params, \
                 portal.result_formats
