@@ -1,11 +1,12 @@
 """CPU of one 1,000-row literal INSERT batch on the embedded engine (no protocol, no other session).
 
-    python -m bench.insert_batch_cpu [--batches N] [--floats repr|tenths] [--plain] [--data-dir DIR]
+    python -m bench.insert_batch_cpu [--batches N] [--floats repr|uniform|tenths] [--plain] [--data-dir DIR]
 
 The batches bench.timeseries_ingest sends (``INSERT INTO build_metrics VALUES ('<iso time>', repo,
 duration, 'status'), ...``) into a CREATE TIMESERIES TABLE (``--plain``: an ordinary table), run
 on ``helios_core.connect()``; durations as Python writes a float (``repr``: up to 17 significant
-digits) or rounded to tenths (bench.timeseries's events). Prints thread CPU ms per batch after
+digits, from bench.timeseries's gamma distribution; ``uniform``: uniform in [0, 1000), so some
+have more decimals than a numeric's storage scale) or rounded to tenths (bench.timeseries's events). Prints thread CPU ms per batch after
 three warm-up batches (the first one prepares the shape): the engine's share of what a server
 spends per batch. Not part of the test suite.
 """
@@ -33,8 +34,8 @@ def batches(n: int, floats: str, seed: int = 5) -> list[str]:
         rows = []
         for _ in range(1000):
             t = start + dt.timedelta(seconds=rng.randrange(90 * 86400), microseconds=rng.randrange(1_000_000))
-            d = rng.gammavariate(2.0, 30_000.0)
-            duration = repr(d) if floats == "repr" else f"{d:.1f}"
+            d = rng.random() * 1000 if floats == "uniform" else rng.gammavariate(2.0, 30_000.0)
+            duration = f"{d:.1f}" if floats == "tenths" else repr(d)
             rows.append(f"('{t.isoformat()}', {rng.randrange(200)}, {duration}, "
                         f"'{'failed' if rng.random() < 0.07 else 'ok'}')")
         out.append("INSERT INTO build_metrics VALUES " + ",".join(rows))
@@ -44,7 +45,7 @@ def batches(n: int, floats: str, seed: int = 5) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=300)
-    parser.add_argument("--floats", choices=("repr", "tenths"), default="repr")
+    parser.add_argument("--floats", choices=("repr", "uniform", "tenths"), default="repr")
     parser.add_argument("--plain", action="store_true", help="an ordinary table, not a time-series one")
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args()
