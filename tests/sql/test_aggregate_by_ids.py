@@ -61,6 +61,9 @@ def _same(a: list, b: list) -> bool:
     "select d, b, sum(i), count(*) filter (where v > 1), sum(v) filter (where k < 5) from m group by d, b order by 1, 2",
     "select k, avg(v), percentile_cont(0.5) within group (order by v) from m where k <> 99 group by k order by k",
     "select case when k = 3 then null else k end, count(*), sum(v) from m group by 1 order by 1",  # NULL: one group
+    # sums of 0/1 integers (flags: counted by their ids, not summed as float weights), with NULLs among them
+    ("select k, sum(case when g = 'g1' then 1 else 0 end), sum(case when i > 0 then 1 when i < -400 then 0 end), "
+     "sum(case when k = 99 then 1 else 0 end) from m group by k order by k"),
 ])
 def test_same_answers_as_the_hash_aggregation(s, monkeypatch, sql):
     by_ids, hashed, taken = _both(s, monkeypatch, sql)

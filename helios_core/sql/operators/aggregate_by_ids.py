@@ -106,8 +106,12 @@ def aggregate(work: pa.Table, ks: list[str], aggs: list[tuple], memo: dict) -> p
             low, high = (int(values.min()), int(values.max())) if len(values) else (0, 0)
             if max(-low, high) * n >= _EXACT_IN_FLOAT64:
                 return None  # a sum float64 might round: the hash aggregation sums exactly
-            sums = pa.array(np.zeros(count, np.int64) if low == high == 0 else  # e.g. no infinite input
-                            np.rint(np.bincount(gid, weights=values, minlength=count)).astype(np.int64))
+            if low == high == 0:  # e.g. no infinite input
+                sums = pa.array(np.zeros(count, np.int64))
+            elif low >= 0 and high <= 1:  # flags (a FILTER's count): the ones' ids counted, no float weights
+                sums = pa.array(np.bincount(gid[values.astype(bool)], minlength=count).astype(np.int64))
+            else:
+                sums = pa.array(np.rint(np.bincount(gid, weights=values, minlength=count)).astype(np.int64))
         else:
             sums = pa.array(np.bincount(gid, weights=values, minlength=count))
         out[name] = pc.if_else(pa.array(counts > 0), sums, pa.nulls(count, sums.type))
