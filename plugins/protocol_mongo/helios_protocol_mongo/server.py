@@ -12,6 +12,7 @@ drivers pool connections and may continue a cursor or a transaction on any of th
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import queue
@@ -32,6 +33,7 @@ from helios_protocol_mongo.commands import CommandRunner
 from helios_protocol_mongo.config import MongoConfig
 from helios_protocol_mongo.cursors import CursorRegistry
 from helios_protocol_mongo.logical_sessions import LogicalSessions
+from helios_protocol_mongo.point_access import NOT_FOUND, plain_point_key
 from helios_protocol_mongo.profiler import Profiler
 from helios_protocol_mongo.socket_handoff import TakenSocket, take_socket
 from helios_protocol_mongo.wire import (
@@ -251,7 +253,7 @@ class MongoConnection:
     def _answer(self, taken: TakenSocket, message: Message) -> None:
         """Run one request and write its reply (an exhaust cursor's batches, one after another)."""
         server = self.server
-        with server.command_slots, statement_turn():
+        with server.command_slots, _turn_for(message):
             reply = self.commands.run(message)
         if message.more_to_come:
             return
@@ -261,7 +263,7 @@ class MongoConnection:
             if not taken.send(data) or not streaming:
                 return
             response_to = request_id  # an exhaust cursor, as in _serve_stream
-            with server.command_slots, statement_turn():
+            with server.command_slots, _turn_for(message):
                 reply = self.commands.run(message)
 
     async def _serve_stream(self) -> None:
@@ -308,8 +310,17 @@ class MongoConnection:
 
 def _run_in_turn(commands: CommandRunner, message: Message) -> Any:
     """A worker thread's command, run in its turn on the interpreter (helios_core.statement_gate)."""
-    with statement_turn():
+    with _turn_for(message):
         return commands.run(message)
+
+
+def _turn_for(message: Message) -> contextlib.AbstractContextManager[Any]:
+    """A command's turn on the interpreter; a point find by ``_id`` (about 100 us) takes none: the
+    hand-over between threads would cost it more than it saves (as PostgreSQL's point reads run on
+    the event loop without one)."""
+    if plain_point_key(message.command) is not NOT_FOUND:
+        return contextlib.nullcontext()
+    return statement_turn()
 
 
 def _encode_reply(server: MongoServer, message: Message, reply: Any, response_to: int) -> tuple[bytes, int, bool]:
