@@ -14,8 +14,8 @@ Worker threads of protocol plugins wrap each statement in ``running()``; anythin
 wraps the wait in ``waiting()``; the executor's cancellation checks call ``take_turn()`` so a
 long statement lets others in every ``TURN`` seconds. A wait that is not wrapped only costs
 latency: when the statement in turn has kept it ``PATIENCE`` without handing it over, the
-waiting statements run anyway. Reentrant: a
-statement that runs SQL (functions, triggers) keeps its turn. Nothing here changes results.
+waiting statements run anyway. Reentrant: a statement that runs SQL (functions, triggers) keeps
+its turn. Nothing here changes results.
 """
 
 from __future__ import annotations
@@ -118,8 +118,9 @@ def running() -> Iterator[None]:
 @contextmanager
 def waiting(resume: bool = False) -> Iterator[None]:
     """Around anything that waits (a lock, fsync, the client): others run meanwhile. The turn is
-    taken again at the statement's next ``take_turn()``, never here: the caller may hold a
-    mutex that the statement in turn needs."""
+    taken again at the statement's next ``take_turn()``: the caller may hold a mutex that the
+    statement in turn needs. ``resume``: right after the wait, ahead of the queue (a commit after
+    its fsync, about to finish); only for callers that hold no such mutex."""
     state = _state()
     if state[1]:
         state[1] = False
