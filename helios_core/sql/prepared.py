@@ -523,6 +523,8 @@ def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list
                 limit = 1 if date else 86_400_000_000
                 if ((ints < -719162 * limit) | (ints >= 2932897 * limit)).any():
                     return None  # BC, past 9999, infinity: no Python value holds them
+            if isinstance(arr.type, pa.ExtensionType):
+                return None  # numeric past 76 digits: an Arrow cast of it to decimal256 loses digits silently
             if arr.type != t.arrow_type and not (t.name == "numeric" and pa.types.is_decimal(arr.type)):
                 arr = arr.cast(t.arrow_type)
             # a numeric keeps the decimal its text gave (a scale past the storage type's included):

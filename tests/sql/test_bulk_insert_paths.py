@@ -358,6 +358,36 @@ def test_number_literals_bound_by_one_cast_as_the_ordinary_way(seed, odd):
     assert len(fast) == (900 if odd is None else 600)
 
 
+def _rows_with(cells: dict[str, str]) -> str:
+    """100 rows of (id, v float8, n numeric(5,2)); ``cells`` replaces row 50's v or n."""
+    rows = []
+    for i in range(100):
+        row = {"id": str(i), "v": f"{i}.25", "n": f"{i % 900}.5"}
+        if i == 50:
+            row.update(cells)
+        rows.append("(" + ", ".join(row.values()) + ")")
+    return "insert into w values " + ", ".join(rows)
+
+
+@pytest.mark.parametrize("column,big", [("v", "1" + "0" * 400 + ".5"), ("n", "1" + "0" * 100 + ".5")])
+def test_a_number_past_arrows_decimals_is_not_cut_short(column, big):
+    """A numeric literal of more than 76 digits among short ones in a cached batch: into float8 it
+    is out of range (22003), into numeric(5,2) too, as on the ordinary path; Arrow's cast of such a
+    value to a decimal once kept only its last digits (stored 0.5)."""
+    for comment in ("", " /* the ordinary path */"):
+        s = helios_core.connect()
+        try:
+            s.execute("create table w (id int, v float8, n numeric(5,2))")
+            s.execute(_rows_with({}))
+            s.execute(_rows_with({}))
+            with pytest.raises(HeliosError) as err:
+                s.execute(_rows_with({column: big}) + comment)
+            assert err.value.sqlstate == "22003"
+            assert s.execute("select count(*) from w")[0].rows() == [(200,)]
+        finally:
+            s.close()
+
+
 def test_sessions_sharing_a_batch_shape_cast_its_number_literals(monkeypatch):
     """A bulk INSERT's shape prepared in one session and taken by others keeps its columns' types,
     so every session casts the float8 column's numeric literals straight to float8."""
