@@ -291,7 +291,10 @@ def _column_vec(kinds: list[str], values: list[Any], ptypes: list[Any]) -> Any:
             return Vec(pa.array(vals, pa.int32()), T.INT4)
         if all(v is None or -2**63 <= v < 2**63 for v in vals):
             return Vec(pa.array(vals, pa.int64()), T.INT8)
-        return Vec(pa.array([None if v is None else Decimal(v) for v in vals]), T.NUMERIC)
+        try:
+            return Vec(pa.array([None if v is None else Decimal(v) for v in vals]), T.NUMERIC)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None  # past 76 digits: the general way (a wide numeric)
     if real <= {"int", "num"}:
         dec = [None if v is None else Decimal(v) for v in vals]
         try:

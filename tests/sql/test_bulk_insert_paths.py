@@ -388,6 +388,22 @@ def test_a_number_past_arrows_decimals_is_not_cut_short(column, big):
             s.close()
 
 
+def test_an_integer_literal_past_76_digits_is_out_of_float8s_range():
+    """10^400 written out into a float8 column: 22003 as PostgreSQL says, not an internal error
+    from building a decimal of 401 digits."""
+    s = helios_core.connect()
+    try:
+        s.execute("create table f (v float8)")
+        for comment in ("", " /* the ordinary path */"):
+            with pytest.raises(HeliosError) as err:
+                s.execute("insert into f values (1" + "0" * 400 + ")" + comment)
+            assert err.value.sqlstate == "22003"
+        s.execute("insert into f values (1" + "0" * 100 + ")")
+        assert s.execute("select v from f")[0].rows() == [(1e100,)]
+    finally:
+        s.close()
+
+
 def test_sessions_sharing_a_batch_shape_cast_its_number_literals(monkeypatch):
     """A bulk INSERT's shape prepared in one session and taken by others keeps its columns' types,
     so every session casts the float8 column's numeric literals straight to float8."""
