@@ -537,8 +537,9 @@ def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list
 
 def _literal_numbers(texts: pa.Array, t: Any, target: Any) -> Vec | None:
     """Number literals (lexer tokens: no sign but a leading minus, no spaces, no hex; never quoted
-    strings) parsed by one cast, or None for the general parse. A cast that fails (a value past the type) and a float
-    that overflowed or underflowed (past float8: PostgreSQL's error) take the general way."""
+    strings) parsed by one cast, or None for the general parse. A cast that fails (a value past the
+    type) and a float that overflowed or underflowed (past float8: PostgreSQL's error) take the
+    general way."""
     try:
         if t.name in ("int4", "int8"):
             return Vec(texts.cast(t.arrow_type), t)
