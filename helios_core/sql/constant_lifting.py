@@ -34,7 +34,6 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Iterable
 
 import attrs
 
@@ -70,9 +69,14 @@ class Lifted:
     """The statement with its numbers as ``$1..$n``, their texts, and their SQL types."""
 
     text: str
-    values: LiteralTexts
+    values: LiteralTexts  # given as any sequence of the texts; kept as LiteralTexts of them
     types: tuple[str | None, ...]  # None: inferred from where the parameter stands
     plain_rows: bool = attrs.field(default=False, eq=False)  # a plain multi-row INSERT ... VALUES
+
+    def __attrs_post_init__(self) -> None:
+        values = LiteralTexts(self.values)  # the texts, knowing which are numbers (bind_columns)
+        values.kinds = self.types
+        object.__setattr__(self, "values", values)
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]]:
@@ -86,12 +90,6 @@ class LiteralTexts(tuple):
     parameter needs (prepared.bind_columns)."""
 
     kinds: tuple[str | None, ...]
-
-
-def _literal_texts(values: Iterable[str], kinds: tuple[str | None, ...]) -> LiteralTexts:
-    texts = LiteralTexts(values)
-    texts.kinds = kinds
-    return texts
 
 
 def _literal_type(text: str) -> str:
@@ -154,7 +152,7 @@ def _lift_plain_rows(sql: str) -> Lifted | None:
         _PARAMETER_NAMES.append(f"${len(_PARAMETER_NAMES) + 1}")
     text = "".join(itertools.chain.from_iterable(zip(pieces[0::2], _PARAMETER_NAMES[:len(cells)])))
     text = head.group() + text + pieces[-1]
-    return Lifted(text, _literal_texts(values, types), types, plain_rows=True)
+    return Lifted(text, values, types, plain_rows=True)
 
 
 # the text of plain rows outside their strings, each string replaced by \x01 (_lift_uniform_rows)
@@ -264,7 +262,7 @@ def _lift_uniform_rows(sql: str, head: re.Match[str]) -> Lifted | None:
     else:
         types = tuple(column_types) * count
     text = head.group().lstrip() + _parameter_rows_text(width, count)
-    return Lifted(text, _literal_texts(values, types), types, plain_rows=True)
+    return Lifted(text, values, types, plain_rows=True)
 
 
 def lift_constants(sql: str) -> Lifted | None:
@@ -359,6 +357,5 @@ def lift_constants(sql: str) -> Lifted | None:
     if not values and head != "select":
         return None  # a query without numbers is cached as it is; other statements gain nothing
     parts.append(sql[copied:])
-    kinds = tuple(types)
-    return Lifted("".join(parts), _literal_texts(values, kinds), kinds)
+    return Lifted("".join(parts), values, tuple(types))
 

@@ -563,6 +563,16 @@ def values_parameters(source: exp.Values) -> list[list[int]] | bool:
     return shape
 
 
+def remember_values_shape(cache: dict, source: exp.Values, target_types: list[Any]) -> list[list[int]] | bool:
+    """Keep in a prepared statement's cache its VALUES rows' parameter layout (``values_parameters``)
+    and, when they are all parameters, the types of the columns they go into (for binding number
+    literals, prepared.bind_columns); the layout is returned."""
+    shape = cache["values_parameters"] = values_parameters(source)
+    if shape is not False:
+        cache["values_targets"] = target_types
+    return shape
+
+
 def _parameter_columns(source: Any, cache: dict | None, ctx: Any, targets: list[tuple[str, Any]], width: int
                        ) -> list[pa.Array] | None:
     """A prepared INSERT whose VALUES cells are all parameters (a batch the statement cache lifted):
@@ -572,9 +582,7 @@ def _parameter_columns(source: Any, cache: dict | None, ctx: Any, targets: list[
         return None
     shape = cache.get("values_parameters")
     if shape is None:
-        shape = cache["values_parameters"] = values_parameters(source)
-        if shape is not False:  # the columns' types, for binding number literals (prepared.bind_columns)
-            cache["values_targets"] = [t for _, t in targets[:width]]
+        shape = remember_values_shape(cache, source, [t for _, t in targets[:width]])
     if shape is False:
         return None
     params, ptypes = ctx.params, list(ctx.param_types)

@@ -360,8 +360,7 @@ def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int,
         if isinstance(src, exp.Values) and cache is not None and through_view is None and n >= BATCH_BIND:
             # a bulk INSERT into a table: its rows' parameter layout known before the first execution,
             # so every execution (in every session it is shared with) binds by column
-            cache["values_parameters"] = dml.values_parameters(src)
-            cache["values_targets"] = [ctypes[c][1] for c in cols]  # for number literals (bind_columns)
+            dml.remember_values_shape(cache, src, [ctypes[c][1] for c in cols])
         if isinstance(src, exp.Values):
             for row in src.expressions:
                 for j, cell in enumerate(row.expressions):
