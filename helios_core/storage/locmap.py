@@ -19,7 +19,7 @@ import numpy as np
 
 
 class LocMap:
-    __slots__ = ("los", "runs", "single", "sorted_locs", "sorted_rowids")
+    __slots__ = ("los", "runs", "single", "sorted_chunks", "sorted_locs", "sorted_rowids")
 
     def __init__(self, pairs: Iterable[tuple[int, int]] | None = None) -> None:
         self.single: dict[int, int] = dict(pairs) if pairs is not None else {}
@@ -27,6 +27,7 @@ class LocMap:
         self.runs: list[tuple[int, int, int]] = []
         self.sorted_rowids = _NONE
         self.sorted_locs = _NONE
+        self.sorted_chunks = (0, -1)  # lowest and highest chunk id the sorted entries point into
 
     @classmethod
     def from_arrays(cls, rowids: np.ndarray, locs: np.ndarray) -> LocMap:
@@ -38,6 +39,25 @@ class LocMap:
     def _set_sorted(self, rowids: np.ndarray, locs: np.ndarray) -> None:
         order = np.argsort(rowids, kind="stable")
         self.sorted_rowids, self.sorted_locs = rowids[order], locs[order]
+        self._note_sorted_chunks()
+
+    def _note_sorted_chunks(self) -> None:
+        chunks = self.sorted_locs[self.sorted_locs >= 0] >> 32
+        self.sorted_chunks = (int(chunks.min()), int(chunks.max())) if len(chunks) else (0, -1)
+
+    def _add_sorted(self, rowids: np.ndarray, locs: np.ndarray) -> None:
+        """Merge a few new entries (rowids not present yet) into the sorted arrays without sorting
+        them all again: a merge of a few memtable rows must not cost the size of the table."""
+        order = np.argsort(rowids, kind="stable")
+        rowids, locs = rowids[order], locs[order]
+        at = np.searchsorted(self.sorted_rowids, rowids)
+        self.sorted_rowids = np.insert(self.sorted_rowids, at, rowids)
+        self.sorted_locs = np.insert(self.sorted_locs, at, locs)
+        lo, hi = self.sorted_chunks
+        chunks = locs[locs >= 0] >> 32
+        if len(chunks):
+            self.sorted_chunks = (min(lo, int(chunks.min())) if hi >= lo else int(chunks.min()),
+                                  max(hi, int(chunks.max())))
 
     def _sorted_get(self, r: int) -> int | None:
         rs = self.sorted_rowids
@@ -183,23 +203,27 @@ class LocMap:
         ``new_locs`` (-1: collected). Only rows whose newest version was the moved one change;
         every run and sorted entry into those chunks goes (their rows all moved).
         """
-        cur = self.get_many(rowids.tolist(), missing=-2)
+        rowid_list = rowids.tolist()
+        cur = self.get_many(rowid_list, missing=-2)
         hit = cur == old_locs
-        in_single = np.zeros(len(rowids), dtype=bool)
-        if self.single:
-            keys = np.fromiter(self.single.keys(), dtype=np.int64, count=len(self.single))
-            in_single = np.isin(rowids, keys)
+        single = self.single
+        # membership of the moved rows only: the dict may hold every row updated since the last
+        # checkpoint, and each small memtable merge must not cost that many
+        in_single = (np.fromiter(map(single.__contains__, rowid_list), dtype=bool, count=len(rowid_list))
+                     if single else np.zeros(len(rowids), dtype=bool))
         self.drop_runs(lambda base: base >> 32 in chunk_ids)
-        rs, ls = self.sorted_rowids, self.sorted_locs
-        if len(rs):
+        lo, hi = self.sorted_chunks
+        if len(self.sorted_rowids) and any(lo <= c <= hi for c in chunk_ids):
+            rs, ls = self.sorted_rowids, self.sorted_locs
             stay = ~np.isin(ls >> 32, np.fromiter(chunk_ids, dtype=np.int64, count=len(chunk_ids)))
-            rs, ls = rs[stay], ls[stay]
+            if not stay.all():
+                self.sorted_rowids, self.sorted_locs = rs[stay], ls[stay]
+                self._note_sorted_chunks()
         via_single = hit & in_single
         # a collected row keeps a -1 single: an older entry of it elsewhere must stay hidden
-        self.single.update(zip(rowids[via_single].tolist(), np.maximum(new_locs[via_single], -1).tolist(),
-                               strict=True))
+        single.update(zip(rowids[via_single].tolist(), np.maximum(new_locs[via_single], -1).tolist(), strict=True))
         add = hit & ~in_single & (new_locs >= 0)
-        self._set_sorted(np.concatenate([rs, rowids[add]]), np.concatenate([ls, new_locs[add]]))
-
+        if add.any():
+            self._add_sorted(rowids[add], new_locs[add])
 
 _NONE = np.zeros(0, dtype=np.int64)
