@@ -538,3 +538,28 @@ def test_columns_bound_the_same_through_a_strided_or_any_layout():
     assert strided is not None and other is not None
     assert [v.array.to_pylist() for v in strided] == [v.array.to_pylist() for v in other]
     assert [v.type for v in strided] == [v.type for v in other] == types
+
+
+def test_remembered_column_types_belong_to_their_own_statement():
+    """bind_columns remembers each VALUES column's type in the prepared statement's cache, for
+    the very type and layout lists it checked: another statement's lists (a column of mixed
+    types there) are checked afresh, and a memo from a statement of other types is not used."""
+    from helios_core.sql import prepared
+    from helios_core.sql import types as T
+
+    int4, text = T.type_from_name("int4"), T.type_from_name("text")
+    n = 2 * 40
+    layout = prepared.strided_layout(2, n)
+    params = [str(i) for i in range(n)]
+    memo: dict = {}
+    uniform = [int4, text] * 40
+    first = prepared.bind_columns(uniform, params, layout, None, memo)
+    assert first is not None and [v.type for v in first] == [int4, text]
+    again = prepared.bind_columns(uniform, params, layout, None, memo)
+    assert [v.array.to_pylist() for v in again] == [v.array.to_pylist() for v in first]
+    mixed = [int4, text] * 39 + [text, int4]  # the last row's columns swapped: no column has one type
+    assert prepared.bind_columns(mixed, params, layout, None, memo) is None
+    swapped = [text, int4] * 40
+    other = prepared.bind_columns(swapped, params, layout, None, memo)
+    assert other is not None and [v.type for v in other] == [text, int4]
+    assert other[1].array.to_pylist() == list(range(1, n, 2))
