@@ -1116,7 +1116,7 @@ class PgConnection:
 
             if self.implicit_tx and re.match(r"\s*(begin|start)\b", portal.statement.sql, re.IGNORECASE):
                 self.implicit_tx = False  # BEGIN inside a pipeline makes its transaction the client's block
-            begin = self.tx_status() == "I" and self._pipelined() and _can_run_in_block(portal.statement.sql)
+            begin = self.tx_status() == "I" and self._sync_not_next() and _can_run_in_block(portal.statement.sql)
             if begin:
                 self.implicit_tx = True
 
@@ -1245,6 +1245,13 @@ class PgConnection:
         """Is another Bind/Execute already waiting before the Sync? (a pipeline: one transaction)"""
         ready = self.reader.peek_kind()
         return ready is not None and ready not in (b"S", b"H", b"C", b"X")
+
+    def _sync_not_next(self) -> bool:
+        """Does this Execute's implicit transaction last past it? Only a Sync (or the end of the
+        session) already waiting right after it ends the transaction with it: anything else, nothing
+        received yet included (a pipeline's first row, flushed before the rows that follow it),
+        leaves it open until a later Sync, which commits every statement since, or none."""
+        return self.reader.peek_kind() not in (b"S", b"C", b"X")
 
     async def end_implicit_transaction(self) -> None:
         """Sync after a pipeline: commit its implicit transaction, or roll it back after an error."""

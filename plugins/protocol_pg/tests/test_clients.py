@@ -39,6 +39,24 @@ def test_psycopg_simple_and_parameters(dsn: str) -> None:
         assert conn.execute("select count(*) from pc_items where name = 'x'").fetchone() == (2,)
 
 
+def test_psycopg_executemany_is_all_rows_or_none(dsn: str) -> None:
+    """psycopg's executemany pipelines its rows up to one Sync, flushing the first row before the
+    others are written: the whole pipeline is one implicit transaction, so a duplicate key in the
+    middle leaves no row (PostgreSQL's answer), not the rows that ran before the next arrived."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        _table(conn, "pc_many", "id int primary key, v text")
+        rows = [(i, "a") for i in range(10)] + [(3, "dup")] + [(i, "b") for i in range(20, 30)]
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.cursor().executemany("insert into pc_many values (%s, %s)", rows)
+        assert conn.execute("select count(*) from pc_many").fetchone() == (0,)
+        conn.cursor().executemany("insert into pc_many values (%s, %s)", [(i, "c") for i in range(50)])
+        assert conn.execute("select count(*), min(id), max(id) from pc_many").fetchone() == (50, 0, 49)
+    with psycopg.connect(dsn) as conn:  # inside the client's transaction the rows wait for its COMMIT
+        conn.cursor().executemany("insert into pc_many values (%s, %s)", [(i, "d") for i in range(100, 110)])
+        conn.rollback()
+        assert conn.execute("select count(*) from pc_many").fetchone() == (50,)
+
+
 def test_psycopg_binary_results_and_types(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         row = conn.execute(
