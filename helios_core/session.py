@@ -21,6 +21,7 @@ Contract (stable; protocol plugins rely on it)::
     stmt.param_types            # SQL type names of $1..$n (given or inferred)
     stmt.columns                # ResultColumn list, or None when no rows
     result = session.execute_prepared(stmt, [42])   # python values or str/bytes
+    session.execute_prepared_rows(stmt, [[1], [2], ...])  # a pipelined one-row INSERT's rows, or None
     session.execute_tree(sqlglot_tree, params)      # a front end that builds trees (MongoDB)
     session.transaction_state   # "idle", "in_transaction" or "failed"
     session.take_notifications()   # LISTEN/NOTIFY messages received (helios_core.session.Notification)
@@ -372,6 +373,16 @@ class Session:
         the engine can run as one primary-key read with nothing around it (pgbench -S), at a fraction
         of the cost, so that the protocol can run it on its event loop; None when it cannot (the
         protocol then calls ``execute_prepared``). Never waits for a lock or a quota."""
+        return None
+
+    def execute_prepared_rows(self, stmt: PreparedStatement, rows: Sequence[Sequence[Any]]) -> Result | None:
+        """``execute_prepared(stmt, row)`` for every row of ``rows`` at once, inside a transaction
+        block: what a client pipelining one prepared one-row INSERT sends (psycopg's executemany).
+        The Result's ``row_count`` is the rows inserted. None when nothing ran: the statement is not a
+        plain INSERT of ``$1..$n`` into a table without triggers, there is no open block, or a row
+        failed (undone); the protocol then executes the rows one by one, and the client gets the
+        answers PostgreSQL gives. Other errors (a cancel, a timeout) are raised: the block has failed.
+        See ``helios_core.sql.pipelined_rows``."""
         return None
 
     def execute_point_sql(self, sql: str) -> Result | None:

@@ -202,7 +202,7 @@ def _numbers_as_written(column: list[str]) -> bool:
 
 
 @functools.lru_cache(maxsize=64)
-def _parameter_rows_text(width: int, count: int) -> str:
+def parameter_rows_text(width: int, count: int) -> str:
     """``($1, $2), ($3, $4), ...``: ``count`` rows of ``width`` parameters numbered in order."""
     names = [f"${i}" for i in range(1, width * count + 1)]
     return ", ".join("(" + ", ".join(names[r * width:(r + 1) * width]) + ")" for r in range(count))
@@ -261,7 +261,7 @@ def _lift_uniform_rows(sql: str, head: re.Match[str]) -> Lifted | None:
         types = tuple(itertools.chain.from_iterable(zip(*per_column)))
     else:
         types = tuple(column_types) * count
-    text = head.group().lstrip() + _parameter_rows_text(width, count)
+    text = head.group().lstrip() + parameter_rows_text(width, count)
     return Lifted(text, values, types, plain_rows=True)
 
 

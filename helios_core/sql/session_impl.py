@@ -56,6 +56,7 @@ from helios_core.sql import (
     notifications,
     object_privileges,
     owned_objects,
+    pipelined_rows,
     point_reads,
     point_writes,
     prepared,
@@ -1401,6 +1402,11 @@ class SqlSession(Session):
         else:
             self.tx.end_implicit()
         return result
+
+    def execute_prepared_rows(self, stmt: PreparedStatement, rows: Sequence[Sequence[Any]]) -> Result | None:
+        self._check_open()
+        self.settle_stream()
+        return pipelined_rows.run(self, stmt, rows)
 
     def run_in_implicit(self, fn: Any) -> Any:
         """Run fn() as one statement outside/inside a block with PostgreSQL's error handling."""

@@ -28,12 +28,13 @@ import pyarrow as pa
 from helios_core.errors import HeliosError, from_engine_failure
 from helios_core.session import (
     BudgetExceeded,
+    Result,
     statement_take_turn,
     statement_turn,
     statement_waiting,
     time_budget,
 )
-from helios_protocol_pg import admin_console, client_encoding, cursors, pg_types, pooling
+from helios_protocol_pg import admin_console, client_encoding, cursors, pg_types, pipelined_rows, pooling
 from helios_protocol_pg import messages as m
 from helios_protocol_pg.command_tags import command_tag
 from helios_protocol_pg.config import parse_duration_ms
@@ -121,6 +122,22 @@ _DESCRIBE_EXECUTE_SYNC = m.msg(b"D", b"P\0") + _EXECUTE_SYNC
 _SELECT_TAGS = (m.command_complete("SELECT 0"), m.command_complete("SELECT 1"))
 
 
+def _bound_params(stmt: Any, b: m.Bind) -> list[Any]:
+    """A Bind's parameters decoded for the session, after the checks PostgreSQL makes of them."""
+    n = len(stmt.param_oids)
+    if len(b.params) != n:
+        raise HeliosError(f'bind message supplies {len(b.params)} parameters, but prepared statement '
+                          f'"{b.statement}" requires {n}', sqlstate="08P01")
+    if len(b.param_formats) not in (0, 1, n):
+        raise HeliosError(f"bind message has {len(b.param_formats)} parameter formats but "
+                          f"{n} parameters", sqlstate="08P01")
+    params = []
+    for i, raw in enumerate(b.params):
+        fmt = b.param_formats[i] if len(b.param_formats) > 1 else (b.param_formats[0] if b.param_formats else 0)
+        params.append(decode_param(raw, stmt.param_oids[i], fmt == 1))
+    return params
+
+
 def _quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -160,6 +177,7 @@ class PgConnection:
         # executemany is atomic); we open it only when a second one is already buffered, so a
         # lone Execute + Sync stays a plain autocommit statement.
         self.implicit_tx = False
+        self.rows_declined_until = 0  # reader offset up to which a declined pipelined run goes one by one
         self.login_scope: anyio.CancelScope | None = None  # start-up + login; cancelled at timeout or eviction
         self.accepted_at = time.monotonic()
         self._last_row_description: tuple[list[Any], bytes] | None = None
@@ -753,6 +771,8 @@ class PgConnection:
                 self.ready()
                 await self.flush()
                 return
+            if self.session is not None and not self.pooled and await self.pipelined_inserts(bind):
+                return
             await self.on_bind(bind)
         elif kind == b"D":
             await self.on_describe(*m.parse_describe_or_close(payload))
@@ -761,9 +781,9 @@ class PgConnection:
         elif kind == b"C":
             await self.on_close(*m.parse_describe_or_close(payload))
         elif kind == b"S":
-            self.skip_until_sync = False
+            failed, self.skip_until_sync = self.skip_until_sync, False
             if self.implicit_tx:
-                await self.end_implicit_transaction()
+                await self.end_implicit_transaction(failed)
             if self.tx_status() == "I":
                 self.portals.clear()
             self.ready()
@@ -1029,19 +1049,48 @@ class PgConnection:
         await self._on_this_session(stmt)
         if b.portal and b.portal in self.portals:
             raise HeliosError(f'cursor "{b.portal}" already exists', sqlstate="42P03")
-        n = len(stmt.param_oids)
-        if len(b.params) != n:
-            raise HeliosError(f'bind message supplies {len(b.params)} parameters, but prepared statement '
-                              f'"{b.statement}" requires {n}', sqlstate="08P01")
-        if len(b.param_formats) not in (0, 1, n):
-            raise HeliosError(f"bind message has {len(b.param_formats)} parameter formats but "
-                              f"{n} parameters", sqlstate="08P01")
-        params = []
-        for i, raw in enumerate(b.params):
-            fmt = b.param_formats[i] if len(b.param_formats) > 1 else (b.param_formats[0] if b.param_formats else 0)
-            params.append(decode_param(raw, stmt.param_oids[i], fmt == 1))
-        self.portals[b.portal] = Portal(stmt, params, b.result_formats)
+        self.portals[b.portal] = Portal(stmt, _bound_params(stmt, b), b.result_formats)
         self.write(m.BIND_COMPLETE)
+
+    async def pipelined_inserts(self, first: m.Bind) -> bool:
+        """Inside a transaction block (a pipeline's implicit one included), the buffered run of
+        executions of one prepared INSERT that starts at ``first`` (psycopg's executemany), run at
+        once by ``Session.execute_prepared_rows``; each row answered as if run alone (BindComplete,
+        NoData when described, ``INSERT 0 1``). False, with nothing consumed, when the run is short,
+        the statement is not such an INSERT, or the session declined it (a row failed: the rows
+        then run one by one, so the client sees PostgreSQL's answers)."""
+        if first.portal or self.skip_until_sync or self.tx_status() != "T" or \
+                self.reader.offset < self.rows_declined_until:
+            return False
+        stmt = self.statements.get(first.statement)
+        if stmt is None or stmt.prepared is None or stmt.cursor_cmd is not None or stmt.prepared.columns is not None \
+                or not _INSERT.match(stmt.sql):
+            return False
+        executions, end = pipelined_rows.buffered_executions(self.reader, first)
+        if len(executions) < pipelined_rows.MIN_ROWS:
+            return False
+        try:
+            rows = [_bound_params(stmt, e.bind) for e in executions]
+        except (HeliosError, ValueError):
+            return False  # the ordinary handling reports it, at its row
+        session = self.session
+        try:
+            result = await self.run_statement(stmt.sql, lambda: session.execute_prepared_rows(stmt.prepared, rows),
+                                              may_inline=False)
+        except BaseException:
+            # as if handled one by one: the first row's Bind and Describe answered, its Execute failed
+            self.write(m.BIND_COMPLETE + (m.NO_DATA if executions[0].described else b""))
+            raise
+        if result is None:
+            self.rows_declined_until = self.reader.dropped + end  # these rows go one by one
+            return False
+        one = m.command_complete("INSERT 0 1")
+        self.write(b"".join(m.BIND_COMPLETE + (m.NO_DATA if e.described else b"") + one for e in executions))
+        self.reader.pos = end
+        self.portals[""] = Portal(stmt, rows[-1], executions[-1].bind.result_formats, result=Result(
+            command_tag="INSERT 0 1"), done=True)
+        await self.maybe_flush()
+        return True
 
     async def on_describe(self, kind: str, name: str) -> None:
         if kind == "S":
@@ -1253,14 +1302,15 @@ class PgConnection:
         leaves it open until a later Sync, which commits every statement since, or none."""
         return self.reader.peek_kind() not in (b"S", b"C", b"X")
 
-    async def end_implicit_transaction(self) -> None:
-        """Sync after a pipeline: commit its implicit transaction, or roll it back after an error."""
+    async def end_implicit_transaction(self, failed: bool = False) -> None:
+        """Sync after a pipeline: commit its implicit transaction, or roll it back after an error
+        (``failed``: one the protocol reported, a malformed message say, which the session never saw)."""
         self.implicit_tx = False
         status = self.tx_status()
         if status == "I":
             return
         try:
-            await self.run(self.session.execute, "COMMIT" if status == "T" else "ROLLBACK")
+            await self.run(self.session.execute, "COMMIT" if status == "T" and not failed else "ROLLBACK")
         except HeliosError as exc:
             self.send_error(exc)
 
@@ -1589,6 +1639,7 @@ def _identifier(text: str) -> str:
 
 
 _BEGIN = re.compile(r"\s*(begin|start\s+transaction)(\s+(work|transaction))?\s*;?\s*$", re.IGNORECASE)
+_INSERT = re.compile(r"\s*insert\s", re.IGNORECASE)
 _TX_CONTROL = re.compile(r"^\s*(begin|start|commit|end|rollback|abort|savepoint|release|prepare\s+transaction|"
                          r"vacuum|create\s+database|drop\s+database|create\s+branch|drop\s+branch|"
                          r"alter\s+system|checkpoint|set\s+transaction)\b", re.IGNORECASE)

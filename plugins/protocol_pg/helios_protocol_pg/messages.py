@@ -75,12 +75,18 @@ class WireReader:
     million-row COPY from costing a million event-loop round trips.
     """
 
-    __slots__ = ("buf", "pos", "stream")
+    __slots__ = ("buf", "dropped", "pos", "stream")
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
         self.buf = bytearray()
         self.pos = 0
+        self.dropped = 0  # bytes read and let go from the buffer's front: ``dropped + pos`` is the stream offset
+
+    @property
+    def offset(self) -> int:
+        """How far into the stream the reader is (positions in ``buf`` move when it is compacted)."""
+        return self.dropped + self.pos
 
     def buffered(self) -> int:
         return len(self.buf) - self.pos
@@ -91,6 +97,7 @@ class WireReader:
         while len(self.buf) - self.pos < n:
             if self.pos:
                 del self.buf[: self.pos]
+                self.dropped += self.pos
                 self.pos = 0
             try:
                 # bounded: a TLS stream allocates what is asked, and a header may claim 1 GB
