@@ -12,9 +12,9 @@ at a time (prepared.bind_columns).
 What would tell them apart is left to the one-by-one path: tables with triggers (a statement
 trigger fires once per statement, an AFTER ROW trigger at its statement's end), RETURNING, ON
 CONFLICT (a multi-row INSERT may not touch one row twice), anything but ``$1..$n`` in order. A
-run that fails is undone (an internal savepoint) and None is returned, so the protocol runs the
-rows one by one and the client sees PostgreSQL's answers: the rows before the bad one complete,
-the bad one's own error. Errors that belong to no row (a cancel, a lock or statement timeout, a
+run that fails is undone (an internal savepoint, and the sequence values it took given back) and
+None is returned, so the protocol runs the rows one by one and the client sees PostgreSQL's
+answers: the rows before the bad one complete, the bad one's own error. Errors that belong to no row (a cancel, a lock or statement timeout, a
 serialization failure) are raised as they are: the block has failed, as it would have there.
 """
 
@@ -28,7 +28,7 @@ from sqlglot import exp
 
 from helios_core.errors import HeliosError
 from helios_core.session import PreparedStatement, Result
-from helios_core.sql import dml
+from helios_core.sql import dml, sequences
 from helios_core.sql.constant_lifting import parameter_rows_text
 from helios_core.sql.triggers import firing
 
@@ -88,23 +88,25 @@ def run(session: Any, stmt: PreparedStatement, rows: Sequence[Sequence[Any]]) ->
         return None
     query = session.last_query
     session.tx.savepoint(_SAVEPOINT)
-    try:
-        done = 0
-        for size in CHUNKS:
-            while len(rows) - done >= size:
-                bulk = _bulk_statement(session, stmt, head, size)
-                session.execute_prepared(bulk, [v for row in rows[done:done + size] for v in row])
-                done += size
-        for row in rows[done:]:
-            session.execute_prepared(stmt, row)
-    except HeliosError as exc:
-        if exc.sqlstate[:2] not in _ROW_ERRORS:
-            raise
-        session.tx.rollback_to(_SAVEPOINT)
-        session.tx.release(_SAVEPOINT)
-        return None
-    finally:
-        session.last_query = query
+    with sequences.retry_log(session) as taken:
+        try:
+            done = 0
+            for size in CHUNKS:
+                while len(rows) - done >= size:
+                    bulk = _bulk_statement(session, stmt, head, size)
+                    session.execute_prepared(bulk, [v for row in rows[done:done + size] for v in row])
+                    done += size
+            for row in rows[done:]:
+                session.execute_prepared(stmt, row)
+        except HeliosError as exc:
+            if exc.sqlstate[:2] not in _ROW_ERRORS:
+                raise
+            session.tx.rollback_to(_SAVEPOINT)
+            session.tx.release(_SAVEPOINT)
+            sequences.give_back(session, taken)  # the rows run again one by one take the same values
+            return None
+        finally:
+            session.last_query = query
     session.tx.release(_SAVEPOINT)
     return Result(command_tag=f"INSERT 0 {len(rows)}")
 

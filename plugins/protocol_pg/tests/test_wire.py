@@ -313,3 +313,33 @@ def test_a_set_in_a_query_string_shapes_the_rows_after_it(pg_server, dsn) -> Non
                 texts.append([res.get_value(0, i).decode() for i in range(res.nfields)])
     assert texts == [["2020-01-01 00:00:00+00", "2020-01-01 00:00:00+00"], ["2019-12-31 19:00:00-05"],
                      ["01/01/2020"]]
+
+
+def test_a_pipeline_failed_by_a_protocol_error_keeps_none_of_its_rows(pg_server, dsn) -> None:
+    """A Bind the protocol refuses (wrong parameter count: 08P01, which the engine never sees)
+    after a row already inserted in the same pipeline: at Sync the implicit transaction is rolled
+    back, as PostgreSQL aborts it, rather than committing the rows before the error."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("drop table if exists wire_pipe")
+        conn.execute("create table wire_pipe (id int primary key)")
+    sock = _connect(pg_server)
+
+    def msg(kind: bytes, body: bytes) -> bytes:
+        return kind + struct.pack("!i", 4 + len(body)) + body
+
+    def bind(*values: bytes) -> bytes:
+        params = b"".join(struct.pack("!i", len(v)) + v for v in values)
+        return msg(b"B", b"\0s\0" + struct.pack("!h", 0) + struct.pack("!h", len(values)) + params + struct.pack("!h", 0))
+
+    execute = msg(b"E", b"\0" + struct.pack("!i", 0))
+    parse = msg(b"P", b"s\0insert into wire_pipe values ($1)\0" + struct.pack("!h", 1) + struct.pack("!i", 23))
+    sock.sendall(parse + bind(b"1") + execute + bind(b"2") + execute)
+    time.sleep(0.3)  # the rows arrive before the rest: each Execute sees no Sync after it yet
+    sock.sendall(bind(b"3", b"4") + execute + msg(b"S", b""))
+    msgs = _read_messages(sock)
+    assert [k for k, _ in msgs] == [b"1", b"2", b"C", b"2", b"C", b"E", b"Z"]
+    assert _fields(msgs[5][1])["C"] == "08P01"
+    assert msgs[-1][1] == b"I"
+    sock.close()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("select count(*) from wire_pipe").fetchone() == (0,)
