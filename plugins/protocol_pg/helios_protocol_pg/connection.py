@@ -131,9 +131,11 @@ def _bound_params(stmt: Any, b: m.Bind) -> list[Any]:
     if len(b.param_formats) not in (0, 1, n):
         raise HeliosError(f"bind message has {len(b.param_formats)} parameter formats but "
                           f"{n} parameters", sqlstate="08P01")
+    if not any(b.param_formats):  # all text (psycopg's usual): strings for the engine to parse
+        return [None if raw is None else m.decode_text(raw) for raw in b.params]
     params = []
     for i, raw in enumerate(b.params):
-        fmt = b.param_formats[i] if len(b.param_formats) > 1 else (b.param_formats[0] if b.param_formats else 0)
+        fmt = b.param_formats[i] if len(b.param_formats) > 1 else b.param_formats[0]
         params.append(decode_param(raw, stmt.param_oids[i], fmt == 1))
     return params
 

@@ -315,25 +315,44 @@ def parse_parse(payload: bytes) -> Parse:
 
 
 def parse_bind(payload: bytes) -> Bind:
-    r = PayloadReader(payload)
-    portal = r.cstring()
-    stmt = r.cstring()
-    nf = r.uint16()
-    formats = [r.int16() for _ in range(nf)]
-    np_ = r.uint16()
-    params: list[bytes | None] = []
-    for _ in range(np_):
-        ln = r.int32()
-        if ln == -1:
-            params.append(None)
-        elif ln < 0:
-            raise MalformedMessage(f"invalid parameter length {ln} in Bind")
-        else:
-            params.append(r.raw(ln))
-    nr = r.uint16()
-    rformats = [r.int16() for _ in range(nr)]
-    r.done()
-    for f in formats + rformats:
+    """A Bind message's fields, with PayloadReader's checks (a pipelined executemany sends one per
+    row: the fields are read with struct directly instead of a reader call each)."""
+    size = len(payload)
+    cut = payload.find(b"\0")
+    cut2 = payload.find(b"\0", cut + 1) if cut >= 0 else -1
+    if cut2 < 0:
+        raise MalformedMessage("invalid string in message")
+    portal = decode_text(payload[:cut]) if cut else ""
+    stmt = decode_text(payload[cut + 1:cut2]) if cut2 > cut + 1 else ""
+    pos = cut2 + 1
+    try:
+        (nf,) = _U16.unpack_from(payload, pos)
+        formats = list(struct.unpack_from(f"!{nf}h", payload, pos + 2)) if nf else []
+        pos += 2 + 2 * nf
+        (np_,) = _U16.unpack_from(payload, pos)
+        pos += 2
+        params: list[bytes | None] = []
+        unpack = _I32.unpack_from
+        for _ in range(np_):
+            (ln,) = unpack(payload, pos)
+            pos += 4
+            if ln == -1:
+                params.append(None)
+            elif ln < 0:
+                raise MalformedMessage(f"invalid parameter length {ln} in Bind")
+            elif pos + ln > size:
+                raise MalformedMessage("insufficient data left in message")
+            else:
+                params.append(payload[pos:pos + ln])
+                pos += ln
+        (nr,) = _U16.unpack_from(payload, pos)
+        rformats = list(struct.unpack_from(f"!{nr}h", payload, pos + 2)) if nr else []
+        pos += 2 + 2 * nr
+    except struct.error:
+        raise MalformedMessage("insufficient data left in message") from None
+    if pos != size:
+        raise MalformedMessage("invalid message format")
+    for f in (*formats, *rformats):
         if f not in (0, 1):
             raise MalformedMessage(f"unsupported format code: {f}")
     return Bind(portal, stmt, formats, params, rformats)
