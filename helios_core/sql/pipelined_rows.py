@@ -28,7 +28,7 @@ from sqlglot import exp
 
 from helios_core.errors import HeliosError
 from helios_core.session import PreparedStatement, Result
-from helios_core.sql import dml, sequences
+from helios_core.sql import dml, prepared, sequences, statement_cache
 from helios_core.sql.constant_lifting import parameter_rows_text
 from helios_core.sql.triggers import firing
 
@@ -113,12 +113,12 @@ def run(session: Any, stmt: PreparedStatement, rows: Sequence[Sequence[Any]]) ->
 
 def _bulk_statement(session: Any, stmt: PreparedStatement, head: str, size: int) -> PreparedStatement:
     """The prepared ``size``-row form of ``stmt`` (kept with its plan; its parameters typed as
-    ``stmt``'s, row after row)."""
+    ``stmt``'s, row after row), shared by the server's sessions as any bulk INSERT's Parse is."""
     kept = stmt.plan.cache.setdefault("pipelined_rows", {})
     bulk = kept.get(size)
     if bulk is None:
-        width = len(stmt.param_type_oids)
-        bulk = kept[size] = session.prepare(head + parameter_rows_text(width, size),
-                                            list(stmt.param_type_oids) * size,
-                                            param_types=list(stmt.param_types) * size)
+        sql = head + parameter_rows_text(len(stmt.param_type_oids), size)
+        oids, types = list(stmt.param_type_oids) * size, list(stmt.param_types) * size
+        bulk = kept[size] = statement_cache.prepare_shared(
+            session, sql, oids, types, lambda: prepared.prepare(session, sql, oids, param_types=types), short=True)
     return bulk

@@ -141,11 +141,13 @@ class StatementCache:
 
 
 def prepare_shared(session: Any, sql: str, oids: Sequence[int], param_types: Sequence[str | None],
-                   make: Callable[[], PreparedStatement]) -> PreparedStatement:
+                   make: Callable[[], PreparedStatement], *, short: bool = False) -> PreparedStatement:
     """A protocol-level prepare (Parse) of a bulk INSERT with ``$n`` placeholders: made once for every
     session of the same stamp, as the lifted texts are (a driver that binds a batch's values sends
-    the same 4,000-placeholder text on each of its connections); anything else is made here."""
-    if sql.count("$") < BULK_VALUES or session.temp_tables or sql.lstrip()[:6].lower() != "insert":
+    the same 4,000-placeholder text on each of its connections); anything else is made here.
+    ``short``: share it however few its placeholders (the runs of pipelined executions, whose
+    short forms every new connection would otherwise parse and plan again)."""
+    if (sql.count("$") < BULK_VALUES and not short) or session.temp_tables or sql.lstrip()[:6].lower() != "insert":
         return make()
     shared = of_engine(session.engine)
     key = (("parse", sql, tuple(oids), tuple(param_types)), stamp_of(session), session.database)
