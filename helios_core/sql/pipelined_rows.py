@@ -33,8 +33,8 @@ from helios_core.sql.constant_lifting import parameter_rows_text
 from helios_core.sql.triggers import firing
 
 # rows per statement: powers of two, so a client's runs of any length take a few shapes only
-CHUNKS = (1024, 512, 256, 128, 64, 32, 16, 8)
-MIN_ROWS = CHUNKS[-1]
+CHUNKS = (1024, 512, 256, 128, 64, 32, 16, 8, 4, 2)
+MIN_ROWS = 8  # fewer rows: the statement machinery of the run costs more than it saves
 _SAVEPOINT = "\x00heliosdb pipelined rows"  # no client can name it (a NUL is never in SQL text)
 # errors a row's values cause: the rows are run again one by one to find whose
 _ROW_ERRORS = ("22", "23", "42", "44", "P0")

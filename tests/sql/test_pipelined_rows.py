@@ -23,7 +23,7 @@ def _rows(lo: int, hi: int) -> list[list[str]]:
 def test_rows_go_in_as_the_executions_one_by_one(session) -> None:
     stmt = session.prepare("insert into pr values ($1, $2)", [23, 1043])
     session.execute("begin")
-    result = session.execute_prepared_rows(stmt, _rows(0, 1037))  # 1024 + 8 + 5: chunks and single rows
+    result = session.execute_prepared_rows(stmt, _rows(0, 1037))  # 1024 + 8 + 4 + 1: chunks and a single row
     assert result is not None and result.row_count == 1037
     session.execute("commit")
     got = session.execute("select id, v, n, note from pr order by id")[0].rows()

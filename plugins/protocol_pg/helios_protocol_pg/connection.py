@@ -175,9 +175,9 @@ class PgConnection:
         self.settings_dirty = True  # re-read session settings (ParameterStatus, TimeZone) at next ready
         self.fast_reads = False  # this connection's plain reads finish within INLINE_BUDGET
         self.idle_tx_timeout = 0.0  # idle_in_transaction_session_timeout in seconds (0 = off)
-        # Executes pipelined before one Sync share a transaction, as in PostgreSQL (asyncpg's
-        # executemany is atomic); we open it only when a second one is already buffered, so a
-        # lone Execute + Sync stays a plain autocommit statement.
+        # Executes pipelined before one Sync share a transaction, as in PostgreSQL (asyncpg's and
+        # psycopg's executemany are atomic); we open it unless the Sync is already the next message
+        # (_sync_not_next), so a lone Execute + Sync stays a plain autocommit statement.
         self.implicit_tx = False
         self.rows_declined_until = 0  # reader offset up to which a declined pipelined run goes one by one
         self.login_scope: anyio.CancelScope | None = None  # start-up + login; cancelled at timeout or eviction
