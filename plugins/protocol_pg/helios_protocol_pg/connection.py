@@ -34,7 +34,15 @@ from helios_core.session import (
     statement_waiting,
     time_budget,
 )
-from helios_protocol_pg import admin_console, client_encoding, cursors, pg_types, pipelined_rows, pooling
+from helios_protocol_pg import (
+    admin_console,
+    client_encoding,
+    cursors,
+    param_columns,
+    pg_types,
+    pipelined_rows,
+    pooling,
+)
 from helios_protocol_pg import messages as m
 from helios_protocol_pg.command_tags import command_tag
 from helios_protocol_pg.config import parse_duration_ms
@@ -133,6 +141,9 @@ def _bound_params(stmt: Any, b: m.Bind) -> list[Any]:
                           f"{n} parameters", sqlstate="08P01")
     if not any(b.param_formats):  # all text (psycopg's usual): strings for the engine to parse
         return [None if raw is None else m.decode_text(raw) for raw in b.params]
+    if n >= param_columns.MIN_PARAMS:  # a batch's values: the binary ones of a type decoded together
+        binary = [f == 1 for f in b.param_formats] if len(b.param_formats) > 1 else [b.param_formats[0] == 1] * n
+        return param_columns.decode_params(b.params, stmt.param_oids, binary, decode_param)
     params = []
     for i, raw in enumerate(b.params):
         fmt = b.param_formats[i] if len(b.param_formats) > 1 else b.param_formats[0]
