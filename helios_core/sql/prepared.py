@@ -497,8 +497,9 @@ def _column_shape(stmt_types: list[Any], layout: list[list[int]], memo: dict | N
 
 def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list[int]],
                  targets: list[Any] | None = None, memo: dict | None = None) -> list[Vec] | None:
-    """The text parameters of a bulk INSERT's VALUES rows bound a column at a time, as Vecs of the
-    parameters' types, the values ``bind_params`` and ``dml._param_vec`` would give them.
+    """The parameters of a bulk INSERT's VALUES rows bound a column at a time, as Vecs of the
+    parameters' types, the values ``bind_params`` and ``dml._param_vec`` would give them: texts,
+    or a binary Bind's integers, floats and timestamps (``_python_column``).
 
     Number literals the statement cache cut out of the SQL text (constant_lifting.LiteralTexts,
     ``targets``: the INSERT's column types, once known) are parsed by one Arrow cast: an integer
@@ -514,9 +515,7 @@ def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list
     n = len(params)
     if n < BATCH_BIND or n != len(stmt_types) or sum(len(idxs) for idxs in layout) != n:
         return None
-    literal = isinstance(params, LiteralTexts)
-    if not literal and set(map(type, params)) != {str}:  # a LiteralTexts holds texts only
-        return None
+    literal = isinstance(params, LiteralTexts)  # texts only
     T = _types()
     out: list[Vec] = []
     width = len(layout)
@@ -526,7 +525,14 @@ def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list
     strided, column_types = shape
     for j, idxs in enumerate(layout):
         t = column_types[j]
-        texts = pa.array(params[j::width] if strided else [params[i] for i in idxs], pa.string())
+        values = params[j::width] if strided else [params[i] for i in idxs]
+        if not literal and set(map(type, values)) != {str}:
+            typed = _python_column(values, t)
+            if typed is None:
+                return None
+            out.append(typed)
+            continue
+        texts = pa.array(values, pa.string())
         if literal and None not in (params.kinds[j::width] if strided else [params.kinds[i] for i in idxs]):
             quick = _literal_numbers(texts, t, targets[j] if targets is not None and j < len(targets) else None)
             if quick is not None:
@@ -558,6 +564,31 @@ def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list
             return None
         out.append(Vec(arr, t))
     return out
+
+
+# parameter type -> the Python type a binary Bind decodes its values to (helios_protocol_pg.param_columns)
+_PYTHON_COLUMNS = {"int2": int, "int4": int, "int8": int, "float8": float, "timestamptz": dt.datetime,
+                   "timestamp": dt.datetime}
+
+
+def _python_column(values: Sequence[Any], t: Any) -> Vec | None:
+    """A column of Python values of the parameter's own kind (a client's binary integers, floats,
+    timestamps: aware ones for timestamptz, naive for timestamp; NULLs among them) as one Arrow
+    array, the values ``bind_params`` gives them one by one; None for anything else, and for a value
+    outside the type (bound the ordinary way, which raises its error)."""
+    want = _PYTHON_COLUMNS.get(t.name)
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if want is None or t.element is not None or kinds != {want}:
+        return None  # (a bool is no int here: its type is bool)
+    if want is dt.datetime:
+        aware = t.name == "timestamptz"
+        if any(v is not None and (v.tzinfo is None) == aware for v in values):
+            return None
+    try:
+        return Vec(pa.array(values, t.arrow_type), t)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return None
 
 
 def _literal_numbers(texts: pa.Array, t: Any, target: Any) -> Vec | None:

@@ -563,3 +563,43 @@ def test_remembered_column_types_belong_to_their_own_statement():
     other = prepared.bind_columns(swapped, params, layout, None, memo)
     assert other is not None and [v.type for v in other] == [text, int4]
     assert other[1].array.to_pylist() == list(range(1, n, 2))
+
+
+def test_binary_parameter_columns_bound_at_once_as_one_by_one():
+    """A binary Bind's Python values (ints, floats, aware datetimes for timestamptz, naive ones for
+    timestamp, NULLs) are bound a column at a time and give the rows the one-row INSERTs give;
+    naive datetimes for timestamptz (the session's TimeZone decides) and bools for integers are
+    left to the ordinary binding."""
+    import datetime as dt
+
+    from helios_core.sql import prepared
+    from helios_core.sql import types as T
+
+    names = ["timestamptz", "int4", "float8", "text", "timestamp", "int8"]
+    types = [T.type_from_name(n) for n in names]
+    zones = [dt.UTC, dt.timezone(dt.timedelta(hours=5, minutes=30)), dt.timezone(-dt.timedelta(hours=8))]
+    rows = [(dt.datetime(2024, 2, 29, 23, 59, 59, 999_999, tzinfo=zones[i % 3]) + dt.timedelta(hours=i),
+             None if i % 7 == 3 else i - 50, i / 8 if i % 5 else None, f"r{i}",
+             dt.datetime(1999, 12, 31, 23, 0) + dt.timedelta(minutes=i), 2**40 + i) for i in range(100)]
+    flat = [v for r in rows for v in r]
+    layout = prepared.strided_layout(6, len(flat))
+    assert prepared.bind_columns(types * len(rows), flat, layout) is not None
+    naive = [v.replace(tzinfo=None) if isinstance(v, dt.datetime) else v for v in flat]
+    assert prepared.bind_columns(types * len(rows), naive, layout) is None
+    flags = [True if i % 6 == 1 else v for i, v in enumerate(flat)]
+    assert prepared.bind_columns(types * len(rows), flags, layout) is None
+
+    s = helios_core.connect()
+    try:
+        for name in ("bulk", "single"):
+            s.execute(f"create table {name} (t timestamptz, i int, f float8, x text, n timestamp, b bigint)")
+        oids = [1184, 23, 701, 25, 1114, 20]
+        values = ", ".join("(" + ", ".join(f"${6 * k + j + 1}" for j in range(6)) + ")" for k in range(len(rows)))
+        s.execute_prepared(s.prepare(f"insert into bulk values {values}", oids * len(rows)), flat)
+        one = s.prepare("insert into single values ($1, $2, $3, $4, $5, $6)", oids)
+        for r in rows:
+            s.execute_prepared(one, list(r))
+        query = "select t, i, f, x, n, b from {} order by x"
+        assert s.execute(query.format("bulk"))[0].rows() == s.execute(query.format("single"))[0].rows()
+    finally:
+        s.close()
