@@ -31,9 +31,9 @@ _HIGH = 2_932_897 * 86_400_000_000 - _PG_EPOCH_US
 
 def decode_params(raws: Sequence[bytes | None], oids: Sequence[int], binary: Sequence[bool],
                   one: Callable[[bytes | None, int, bool], Any]) -> list[Any]:
-    """Every parameter decoded: the binary ones of a fixed-width type in groups, the rest by ``one``
-    (formats.decode_param). Parameters laid out as rows (the same types every ``width``) are
-    taken a column at a time, by slices. A bad parameter's error is the first one in order, as
+    """Every parameter decoded, ``one`` (formats.decode_param) giving the values. Parameters laid
+    out as rows (the same types every ``width``) are taken a column at a time, by slices: a binary
+    column of a fixed-width type by one numpy conversion, a text column by one decode. A bad parameter's error is the first one in order, as
     when they are decoded one by one."""
     try:
         return _decode(raws, oids, binary, one)
@@ -43,27 +43,10 @@ def decode_params(raws: Sequence[bytes | None], oids: Sequence[int], binary: Seq
 
 def _decode(raws: Sequence[bytes | None], oids: Sequence[int], binary: Sequence[bool],
             one: Callable[[bytes | None, int, bool], Any]) -> list[Any]:
-    width = _row_width(oids, binary)
-    if width:
-        out: list[Any] = [None] * len(raws)
-        for j in range(width):
-            out[j::width] = _column(raws[j::width], oids[j], binary[j], one)
-        return out
-    out = [None] * len(raws)
-    groups: dict[int, list[int]] = {}
-    for i, (oid, is_binary) in enumerate(zip(oids, binary, strict=True)):
-        if is_binary and (oid in _FIXED or oid in _TIMESTAMPS):
-            groups.setdefault(oid, []).append(i)
-        else:
-            out[i] = one(raws[i], oid, is_binary)
-    for oid, idxs in groups.items():
-        values = _group(oid, [raws[i] for i in idxs])
-        if values is None:
-            for i in idxs:
-                out[i] = one(raws[i], oid, True)
-            continue
-        for i, v in zip(idxs, values, strict=True):
-            out[i] = v
+    width = _row_width(oids, binary) or len(raws)  # not laid out as rows: a column per parameter
+    out: list[Any] = [None] * len(raws)
+    for j in range(width):
+        out[j::width] = _column(raws[j::width], oids[j], binary[j], one)
     return out
 
 
