@@ -49,6 +49,7 @@ from helios_protocol_pg.config import parse_duration_ms
 from helios_protocol_pg.copy_codec import RowEncoder, make_decoder
 from helios_protocol_pg.formats import PLAIN_TEXT_OIDS as _PLAIN_OIDS
 from helios_protocol_pg.formats import data_rows, decode_param, result_format_list
+from helios_protocol_pg.lean_stream import lean
 from helios_protocol_pg.pg_types import oid_of
 from helios_protocol_pg.row_stream import EncodedRows
 from helios_protocol_pg.startup import AuthError, authenticate, is_loopback, new_secret, parse_options
@@ -336,6 +337,8 @@ class PgConnection:
                 return
             if params is None:
                 return
+            if not self.tls:  # the message loop's reads and writes skip anyio's stream (lean_stream)
+                self.stream = self.reader.stream = lean(self.stream)
             await self.loop()
         except (m.ClientGone, Terminate):
             pass
