@@ -163,9 +163,12 @@ def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_
         with store.mu:
             # segments on a warm or cold tier stay as they are: merging them would pull them back
             # packed chunks (storage.packed) are rewritten by their own job, never merged here;
-            # ``wanted`` is tried first: it is cheap, the scan of ``ended`` is not on a large chunk
+            # ``wanted`` is tried first: it is cheap, the scan of ``ended`` is not on a large chunk;
+            # chunks a pack is rewriting are its own until it ends (repack: merging them would void it)
+            claimed = layer.claimed
             return [c for c in layer.chunks.values() if (wanted is None or wanted(c)) and c.tier == HOT
-                    and c.part is None and not (isinstance(c.created, int) and c.created < 0)
+                    and c.part is None and not (claimed and c.chunk_id in claimed)
+                    and not (isinstance(c.created, int) and c.created < 0)
                     and not (c.ended < 0).any()]
 
     if gc:

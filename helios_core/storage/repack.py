@@ -8,8 +8,10 @@ time chunk older than the boundary go to that chunk's packed chunk, merged with 
 chunk it may already have (a late row); rows of younger time chunks stay in one plain chunk.
 
 Sources are taken in waves of bounded size, so the memory a pack needs does not grow with
-the table. A wave whose sources changed meanwhile (a writer stamped one, a checkpoint merged
-it) is given up, its files deleted: the next run packs them. The caller holds the store's
+the table. A wave's sources are claimed while it is packed (``Layer.claimed``): the writers'
+memtable merges, which run on every few commits, leave them alone, so a pack can finish under
+a steady ingest of old rows. A wave whose sources changed anyway (a writer stamped one: an
+UPDATE or DELETE) is given up, its files deleted: the next run packs them. The caller holds the store's
 checkpoint lock and checkpoints afterwards, so a file is never left unrecorded (see
 helios_core.storage.mover for the same rule).
 """
@@ -100,9 +102,23 @@ def _pack_wave(store: Store, layer: Layer, spec: PackSpec, before_part: int, wav
         parts = spec.part_of(c.data.column(spec.time_column)) if c.part is None else np.array([c.part])
         touched.update(np.unique(parts[parts < before_part]).tolist())
     with store.mu:
+        wave = [c for c in wave if layer.chunks.get(c.chunk_id) is c]  # merged since they were listed: next run
+        if not wave:
+            return
         sources = list(wave) + [c for c in layer.chunks.values() if c.part in touched and c not in wave
                                 and _committed(c)]
         hz, pins = horizon(store), pins_for(store, layer.branch)
+        claim = {c.chunk_id for c in sources} - layer.claimed
+        layer.claimed |= claim  # the writers' memtable merges leave them alone while they are packed
+    try:
+        _pack_claimed(store, layer, spec, before_part, sources, hz, pins, report)
+    finally:
+        with store.mu:
+            layer.claimed -= claim
+
+
+def _pack_claimed(store: Store, layer: Layer, spec: PackSpec, before_part: int, sources: list[Chunk],
+                  hz: int, pins: list[int], report: PackReport) -> None:
     data = pa.Table.from_batches([c.data for c in sources]).combine_chunks()
     data = data.to_batches()[0] if data.num_rows else sources[0].data.slice(0, 0)
     created = np.concatenate([_created_array(c) for c in sources])

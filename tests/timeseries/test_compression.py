@@ -129,3 +129,45 @@ def test_packed_chunks_survive_a_restart_and_retention_drops_them(tmp_path):
         assert s.execute("SELECT count(*) FROM heliosdb.chunks")[0].rows() == [(1,)]
     finally:
         s.engine.close()
+
+
+def test_a_pack_finishes_while_writers_merge_their_memtable_chunks(tmp_path, monkeypatch):
+    """Old rows arriving while the compression job runs: every few commits the writers merge their
+    small memtable chunks, and a pack used to be given up whenever that merged one of its sources
+    (a steady ingest of old rows kept every chunk loose). The pack's sources are now its own."""
+    from helios_core.storage import compaction, repack
+
+    s = helios_core.connect(str(tmp_path))
+    try:
+        s.execute("CREATE TIMESERIES TABLE lm (t timestamptz NOT NULL, k int NOT NULL, v int) "
+                  "WITH (partition_by = 'k', chunk_interval = '1d', compression_after = '36500d')")
+        for i in range(40):  # one small memtable chunk per INSERT, rows of two old days
+            s.execute(f"INSERT INTO lm SELECT timestamptz '2024-05-01 00:00+00' + (g * 37 + {i}) * interval "
+                      f"'1 minute', g % 3, {i} FROM generate_series(0, 49) g")
+        s.execute("INSERT INTO lm VALUES (now(), 0, -1)")
+        expect = s.execute("SELECT k, count(*), sum(v) FROM lm GROUP BY k ORDER BY k")[0].rows()
+        store = s.engine.store
+        layer = max((lay for b in store.branches.values() for lay in b.layers.values()),
+                    key=lambda lay: sum(c.num_rows for c in lay.chunks.values()))
+        assert sum(c.segment is None for c in layer.chunks.values()) >= 4  # memtable chunks to merge
+        merged: list[int] = []
+        write = repack._write
+
+        def write_while_a_writer_merges(*args, **kwargs):
+            if not merged:  # what a writer's commit does meanwhile (Store._compact_memtables)
+                merged.append(compaction.compact_layer(store, layer, to_tier=False, gc=False,
+                                                       small_rows=1 << 62, memtable_only=True))
+            return write(*args, **kwargs)
+
+        monkeypatch.setattr(repack, "_write", write_while_a_writer_merges)
+        s.execute("ALTER TABLE lm SET (compression_after = '7d')")
+        job = s.execute("SELECT job_id FROM heliosdb.jobs WHERE kind = 'compression'")[0].rows()[0][0]
+        s.execute(f"CALL heliosdb.run_job({job})")
+        status = s.execute(f"SELECT last_status FROM heliosdb.jobs WHERE job_id = {job}")[0].rows()[0][0]
+        assert merged and status.startswith("Success") and "left for the next run" not in status, status
+        assert s.execute("SELECT count(*), bool_and(compressed) FROM heliosdb.chunks WHERE range_start < "
+                         "'2025-01-01+00'")[0].rows() == [(2, True)]
+        assert s.execute("SELECT k, count(*), sum(v) FROM lm GROUP BY k ORDER BY k")[0].rows() == expect
+        assert not layer.claimed
+    finally:
+        s.engine.close()
