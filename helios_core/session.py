@@ -327,6 +327,13 @@ class Session:
         raise NotImplementedError
 
     @property
+    def settings_version(self) -> int:  # pragma: no cover - interface
+        """A number that changes whenever one of the session's settings does (SET, RESET, SET LOCAL
+        undone at a block's end, a routine's SET clause): equal numbers, equal ``settings``. A protocol
+        that reports settings after each statement reads ``settings`` again only when it moved."""
+        raise NotImplementedError
+
+    @property
     def catalog_version(self) -> int:  # pragma: no cover - interface
         """A number that changes whenever a committed transaction changed some catalog: what a
         protocol caches from catalog queries (a table's columns) stays current while it holds."""

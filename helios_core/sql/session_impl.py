@@ -291,6 +291,10 @@ class SqlSession(Session):
         session_identity.refresh(self)
         return self.settings_obj.as_dict()
 
+    @property
+    def settings_version(self) -> int:
+        return self.settings_obj.version
+
     def search_path(self) -> list[str]:
         """search_path as a list; the session's temp schema comes first while it has temp tables."""
         text = self.settings_obj.get("search_path")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from typing import Any
+from typing import Any, Self
 
 from helios_core.errors import HeliosError, InvalidParameterValue, UndefinedObject
 from helios_core.sql.functions.text_out import zone_name
@@ -369,11 +369,55 @@ def _check_timezone(value: str) -> str:
         return spelled
 
 
+class _Values(dict):
+    """A session's setting values, counting the writes that change one (``Settings.version``), so
+    that a protocol re-reads them (ParameterStatus, TimeZone) only after a change. Every way
+    code writes them (SET, RESET, a block's end, a routine's SET clause, SET ROLE) is a dict write."""
+
+    changes = 0
+
+    def __setitem__(self, key: str, value: str) -> None:
+        if key not in self or dict.__getitem__(self, key) != value:
+            self.changes += 1
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.changes += 1
+        dict.__delitem__(self, key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        if key in self:
+            self.changes += 1
+        return dict.pop(self, key, *default)
+
+    def popitem(self) -> tuple[str, str]:
+        self.changes += 1
+        return dict.popitem(self)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self.changes += 1
+        return dict.setdefault(self, key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.changes += 1
+        dict.update(self, *args, **kwargs)
+
+    def clear(self) -> None:
+        self.changes += 1
+        dict.clear(self)
+
+    def __ior__(self, other: Any) -> Self:
+        self.update(other)
+        return self
+
+
 class Settings:
     """The values of one session, with transaction-scoped undo."""
 
     def __init__(self, overrides: dict[str, str] | None = None, *, user: str = "helios") -> None:
-        self.values: dict[str, str] = {k: v[1] for k, v in _KNOWN.items()}
+        self.values: dict[str, str] = _Values({k: v[1] for k, v in _KNOWN.items()})
+        self._replaced = 0  # times ``values`` was replaced by another dict (ROLLBACK TO SAVEPOINT)
         self.values["session_authorization"] = user
         self.session_defaults: dict[str, str] = dict(self.values)
         self._undo: dict[str, str | None] | None = None  # values at block start (for ROLLBACK)
@@ -399,6 +443,15 @@ class Settings:
 
     def as_dict(self) -> dict[str, str]:
         return dict(self.values)
+
+    @property
+    def version(self) -> int:
+        """Changes whenever a value does (equal versions: equal values)."""
+        values = self.values
+        if not isinstance(values, _Values):  # replaced by a plain dict: no count to go by, a new number each time
+            self._replaced += 1
+            return -self._replaced
+        return self._replaced * (1 << 40) + values.changes
 
     def check_name(self, name: str) -> str:
         name = name.lower()
@@ -467,7 +520,8 @@ class Settings:
         return {"values": dict(self.values), "undo": dict(self._undo or {}), "local": dict(self._local)}
 
     def restore(self, snap: dict[str, Any]) -> None:
-        self.values = dict(snap["values"])
+        self.values = _Values(snap["values"])
+        self._replaced += 1
         if self._undo is not None:
             self._undo = dict(snap["undo"])
         self._local = dict(snap["local"])

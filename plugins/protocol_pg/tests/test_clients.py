@@ -153,6 +153,33 @@ async def _async_count(dsn: str) -> int:
         return (await cur.fetchone())[0]
 
 
+def test_reported_settings_follow_set_local_rollback_and_savepoints(dsn: str) -> None:
+    """ParameterStatus after each way a block's end or a savepoint changes a reported setting (the
+    server re-reads the settings only when Session.settings_version moved)."""
+    with psycopg.connect(dsn) as conn:
+        tz = lambda: conn.info.parameter_status("TimeZone")
+        start = tz()
+        conn.execute("set local TimeZone = 'Asia/Tokyo'")
+        assert tz() == "Asia/Tokyo"
+        conn.commit()
+        assert tz() == start  # SET LOCAL ends with the block
+        conn.execute("set TimeZone = 'Europe/Paris'")
+        assert tz() == "Europe/Paris"
+        conn.rollback()
+        assert tz() == start
+        conn.execute("select 1")
+        conn.commit()  # nothing changed: nothing to report
+        assert tz() == start
+        conn.execute("savepoint a")
+        conn.execute("set TimeZone = 'America/Lima'")
+        conn.execute("rollback to savepoint a")
+        assert tz() == start
+        conn.execute("set TimeZone = 'Europe/Paris'")
+        conn.commit()
+        assert tz() == "Europe/Paris"
+        assert conn.execute("show TimeZone").fetchone() == ("Europe/Paris",)
+
+
 def test_psycopg_settings_and_session_functions(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True, application_name="pg-tests") as conn:
         assert conn.info.parameter_status("application_name") == "pg-tests"
