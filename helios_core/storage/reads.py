@@ -146,6 +146,10 @@ class ReadOps(_Txn):
               need: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         produced = False
         for phys in phys_batches:
+            if filter is None and need is not None and len(schema):  # the asked columns at once (a plan per layout)
+                produced = True
+                yield self.store._present_columns(t, phys, schema)
+                continue
             # only the columns the scan uses are carried into the filter (the others are never read)
             b = self.store._present(t, phys) if need is None else self.store._present_some(t, phys, need)
             if filter is not None:

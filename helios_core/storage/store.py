@@ -806,9 +806,22 @@ class Store:
         return sch
 
     def _present_some(self, t: TableDef, phys: pa.RecordBatch, need: list[str]) -> pa.RecordBatch:
-        """``_present`` of just the physical columns ``need`` (+ _rowid), under their user names."""
-        full = self._full_schema(t)
+        """``_present`` of just the physical columns ``need`` (+ _rowid), under their user names.
+        The columns' positions and the schema are planned once per table, batch layout and
+        ``need`` (a scan presents every batch of a table alike: count(*) of lineitem spent half
+        its time here, formatting each column's name again for each batch)."""
         names = phys.schema.names
+        key = ("some", id(t), tuple(names), tuple(need))
+        plan = self._present_plans.get(key)
+        if plan is None or plan[0] is not t:
+            plan = (t, "some", self._present_some_plan(t, names, need))
+            if len(self._present_plans) > 4096:
+                self._present_plans.clear()
+            self._present_plans[key] = plan
+        if plan[2] is not None:
+            picks, schema = plan[2]
+            return pa.RecordBatch.from_arrays([phys.column(i) for i in picks], schema=schema)
+        full = self._full_schema(t)
         fills = t.options.get("__fill__")
         arrays, fields = [], []
         wanted = set(need)
@@ -826,6 +839,26 @@ class Store:
         arrays.append(phys.column(ROWID))
         fields.append(full.field(ROWID))
         return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+
+    def _present_some_plan(self, t: TableDef, names: list[str], need: list[str]
+                           ) -> tuple[list[int], pa.Schema] | None:
+        """(positions in the physical batch, schema) of ``_present_some``'s columns; None when one is
+        missing from the batch (added by ALTER TABLE after it was written: filled per batch)."""
+        full = self._full_schema(t)
+        wanted = set(need)
+        picks: list[int] = []
+        fields = []
+        for c, field in zip(t.columns, full, strict=False):
+            pn = f"c{c.col_id}"
+            if pn not in wanted:
+                continue
+            if pn not in names:
+                return None
+            picks.append(names.index(pn))
+            fields.append(field)
+        picks.append(names.index(ROWID))
+        fields.append(full.field(ROWID))
+        return picks, pa.schema(fields)
 
     def _present_columns(self, t: TableDef, phys: pa.RecordBatch, out: pa.Schema) -> pa.RecordBatch:
         """``_present(t, phys).select(out.names)`` in one step when every column asked for is in

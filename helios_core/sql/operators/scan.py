@@ -261,6 +261,9 @@ class TableScan(Operator):
     def _slices(self, ctx: Any, found: Any, wanted: list[str], n: int, scanned: list[int] | None
                 ) -> Iterator[pa.RecordBatch]:
         """The scanned batches under the scan's column names, in pieces of SCAN_BATCH_ROWS."""
+        unconstrained = self.unconstrained_numeric  # worked out once, not for each batch
+        expected = wanted + (["__score"] if self.score else [])
+        out_names = names(n) if n else None
         for b in self._raw(ctx, found):
             ctx.check_cancel()
             if b.num_rows == 0:
@@ -269,12 +272,12 @@ class TableScan(Operator):
                 scanned[0] += b.num_rows
             if self.score:
                 b = _with_score(b, found)
-            if b.schema.names != wanted + (["__score"] if self.score else []):
-                b = b.select(wanted + (["__score"] if self.score else [])) if wanted or self.score else b.select([])
-            b = pa.RecordBatch.from_arrays(list(b.columns), names=names(n)) if n else b
-            if self.unconstrained_numeric:  # NaN/Infinity stored as reserved values (numeric_special)
+            if b.schema.names != expected:
+                b = b.select(expected)
+            b = pa.RecordBatch.from_arrays(b.columns, names=out_names) if n else b
+            if unconstrained:  # NaN/Infinity stored as reserved values (numeric_special)
                 cols = list(b.columns)
-                for i in self.unconstrained_numeric:
+                for i in unconstrained:
                     cols[i] = NS.decode_from_storage(cols[i])
                     if self.fields[i].type.display_scale is not None:
                         cols[i] = numeric_display.at_display_scale(cols[i], self.fields[i].type.display_scale)
