@@ -185,7 +185,7 @@ class PgConnection:
         # sending (None: no COPY out under way; False/True: under way, cancelled)
         self.copy_out_cancelled: bool | None = None
         self.settings_dirty = True  # re-read session settings (ParameterStatus, TimeZone) at next ready
-        self.reported_version: int | None = None  # Session.settings_version when they were last read
+        self.reported_version: tuple[Any, int] | None = None  # (session, its settings_version) when last read
         self.fast_reads = False  # this connection's plain reads finish within INLINE_BUDGET
         self.idle_tx_timeout = 0.0  # idle_in_transaction_session_timeout in seconds (0 = off)
         # Executes pipelined before one Sync share a transaction, as in PostgreSQL (asyncpg's and
@@ -594,8 +594,10 @@ class PgConnection:
         if not self.settings_dirty:
             return
         self.settings_dirty = False
-        version = self.session.settings_version if self.session is not None else None
-        if version is not None and version == self.reported_version:
+        # the session too: under transaction pooling another session may come with the same number
+        version = (self.session, self.session.settings_version) if self.session is not None else None
+        if version is not None and self.reported_version is not None and version[0] is self.reported_version[0] \
+                and version[1] == self.reported_version[1]:
             return  # nothing changed since the last report (a COMMIT without SET LOCAL, most often)
         self.reported_version = version
         settings = self._settings()

@@ -110,6 +110,9 @@ def test_prepared_statements_and_settings_follow_the_client(pooled: HeliosServer
                 assert row == (i + 1,), round_
         assert conns[0].execute("show timezone").fetchone() == ("Asia/Tokyo",)
         assert all(c.execute("show timezone").fetchone() == ("UTC",) for c in conns[1:])
+        # what each client was told follows it too, whichever engine session answered last
+        assert conns[0].info.parameter_status("TimeZone") == "Asia/Tokyo"
+        assert all(c.info.parameter_status("TimeZone") == "UTC" for c in conns[1:])
         with conns[1].transaction():  # a transaction block keeps its session to the end
             conns[1].execute("insert into pool_t values (-1, -1, 'tx')")
             pid = conns[1].execute("select pg_backend_pid()").fetchone()[0]
