@@ -416,8 +416,8 @@ class Settings:
     """The values of one session, with transaction-scoped undo."""
 
     def __init__(self, overrides: dict[str, str] | None = None, *, user: str = "helios") -> None:
-        self.values: dict[str, str] = _Values({k: v[1] for k, v in _KNOWN.items()})
-        self._replaced = 0  # times ``values`` was replaced by another dict (ROLLBACK TO SAVEPOINT)
+        self._replaced = -1  # times ``values`` was replaced by another dict (ROLLBACK TO SAVEPOINT)
+        self.values = {k: v[1] for k, v in _KNOWN.items()}
         self.values["session_authorization"] = user
         self.session_defaults: dict[str, str] = dict(self.values)
         self._undo: dict[str, str | None] | None = None  # values at block start (for ROLLBACK)
@@ -445,13 +445,19 @@ class Settings:
         return dict(self.values)
 
     @property
+    def values(self) -> dict[str, str]:
+        return self._values
+
+    @values.setter
+    def values(self, values: dict[str, str]) -> None:
+        """Whatever dict is put here, its changes are counted from now on (``version``)."""
+        self._values = _Values(values)
+        self._replaced += 1
+
+    @property
     def version(self) -> int:
         """Changes whenever a value does (equal versions: equal values)."""
-        values = self.values
-        if not isinstance(values, _Values):  # replaced by a plain dict: no count to go by, a new number each time
-            self._replaced += 1
-            return -self._replaced
-        return self._replaced * (1 << 40) + values.changes
+        return self._replaced * (1 << 40) + self._values.changes
 
     def check_name(self, name: str) -> str:
         name = name.lower()
@@ -520,8 +526,7 @@ class Settings:
         return {"values": dict(self.values), "undo": dict(self._undo or {}), "local": dict(self._local)}
 
     def restore(self, snap: dict[str, Any]) -> None:
-        self.values = _Values(snap["values"])
-        self._replaced += 1
+        self.values = snap["values"]
         if self._undo is not None:
             self._undo = dict(snap["undo"])
         self._local = dict(snap["local"])

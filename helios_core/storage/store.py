@@ -52,6 +52,14 @@ class DuplicateDatabase(HeliosError):
     sqlstate = "42P04"
 
 
+def _filled(fill: tuple[Any, Any], n: int) -> pa.Array:
+    """``n`` rows of a column added after a batch was written: its fill value (None: NULLs)."""
+    arrow_type, value = fill
+    if value is None:
+        return pa.nulls(n, arrow_type)
+    return pa.array([value], arrow_type).take(pa.array(np.zeros(n, dtype=np.int64)))
+
+
 class Store:
     """All databases of one server. Thread-safe: sessions call it from worker threads."""
 
@@ -807,9 +815,8 @@ class Store:
 
     def _present_some(self, t: TableDef, phys: pa.RecordBatch, need: list[str]) -> pa.RecordBatch:
         """``_present`` of just the physical columns ``need`` (+ _rowid), under their user names.
-        The columns' positions and the schema are planned once per table, batch layout and
-        ``need`` (a scan presents every batch of a table alike: count(*) of lineitem spent half
-        its time here, formatting each column's name again for each batch)."""
+        Which column of the batch each one is (or its fill) and the schema are planned once per
+        table, batch layout and ``need``: a scan presents every batch of a table alike."""
         names = phys.schema.names
         key = ("some", id(t), tuple(names), tuple(need))
         plan = self._present_plans.get(key)
@@ -818,43 +825,25 @@ class Store:
             if len(self._present_plans) > 4096:
                 self._present_plans.clear()
             self._present_plans[key] = plan
-        if plan[2] is not None:
-            picks, schema = plan[2]
-            return pa.RecordBatch.from_arrays([phys.column(i) for i in picks], schema=schema)
-        full = self._full_schema(t)
-        fills = t.options.get("__fill__")
-        arrays, fields = [], []
-        wanted = set(need)
-        for c, field in zip(t.columns, full, strict=False):
-            pn = f"c{c.col_id}"
-            if pn not in wanted:
-                continue
-            if pn in names:
-                arrays.append(phys.column(pn))
-            else:  # added by ALTER TABLE ADD COLUMN after this segment was written
-                fill = fills.get(str(c.col_id)) if fills else None
-                arrays.append(pa.nulls(phys.num_rows, c.type) if fill is None else
-                              pa.array([fill], c.type).take(pa.array(np.zeros(phys.num_rows, dtype=np.int64))))
-            fields.append(field)
-        arrays.append(phys.column(ROWID))
-        fields.append(full.field(ROWID))
-        return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+        picks, schema = plan[2]
+        n = phys.num_rows
+        return pa.RecordBatch.from_arrays(
+            [phys.column(p) if isinstance(p, int) else _filled(p, n) for p in picks], schema=schema)
 
     def _present_some_plan(self, t: TableDef, names: list[str], need: list[str]
-                           ) -> tuple[list[int], pa.Schema] | None:
-        """(positions in the physical batch, schema) of ``_present_some``'s columns; None when one is
-        missing from the batch (added by ALTER TABLE after it was written: filled per batch)."""
+                           ) -> tuple[list[Any], pa.Schema]:
+        """``_present_some``'s columns: each one's position in the physical batch, or (type, fill
+        value) for a column added by ALTER TABLE after the batch was written; and the schema."""
         full = self._full_schema(t)
+        fills = t.options.get("__fill__")
         wanted = set(need)
-        picks: list[int] = []
+        picks: list[Any] = []
         fields = []
         for c, field in zip(t.columns, full, strict=False):
             pn = f"c{c.col_id}"
             if pn not in wanted:
                 continue
-            if pn not in names:
-                return None
-            picks.append(names.index(pn))
+            picks.append(names.index(pn) if pn in names else (c.type, fills.get(str(c.col_id)) if fills else None))
             fields.append(field)
         picks.append(names.index(ROWID))
         fields.append(full.field(ROWID))

@@ -594,10 +594,10 @@ class PgConnection:
         if not self.settings_dirty:
             return
         self.settings_dirty = False
+        session, last = self.session, self.reported_version
         # the session too: under transaction pooling another session may come with the same number
-        version = (self.session, self.session.settings_version) if self.session is not None else None
-        if version is not None and self.reported_version is not None and version[0] is self.reported_version[0] \
-                and version[1] == self.reported_version[1]:
+        version = None if session is None else (session, session.settings_version)
+        if version is not None and last is not None and last[0] is session and last[1] == version[1]:
             return  # nothing changed since the last report (a COMMIT without SET LOCAL, most often)
         self.reported_version = version
         settings = self._settings()

@@ -125,10 +125,7 @@ class LeanStream:
             await self._fair_yield()
         else:
             while not self._chunks:
-                if self._closed:
-                    raise anyio.ClosedResourceError
-                if self._exc is not None:
-                    raise anyio.BrokenResourceError from self._exc
+                self._raise_if_closed_or_broken()
                 if self._eof or self._lost:
                     raise anyio.EndOfStream
                 self._reader = asyncio.get_running_loop().create_future()
@@ -157,10 +154,7 @@ class LeanStream:
         return chunk
 
     async def send(self, item: bytes) -> None:
-        if self._closed:
-            raise anyio.ClosedResourceError
-        if self._exc is not None:
-            raise anyio.BrokenResourceError from self._exc
+        self._raise_if_closed_or_broken()
         if self._lost or self._transport.is_closing():
             raise anyio.BrokenResourceError
         self._transport.write(item)
@@ -174,6 +168,10 @@ class LeanStream:
             finally:
                 self._writer = None
         self._unyielded = 0
+        self._raise_if_closed_or_broken()
+
+    def _raise_if_closed_or_broken(self) -> None:
+        """anyio's errors: this side closed the stream, or the connection failed."""
         if self._closed:
             raise anyio.ClosedResourceError
         if self._exc is not None:
