@@ -35,7 +35,7 @@ import pluggy
 from prometheus_client import CollectorRegistry
 
 import helios_core
-from helios_core import statement_gate
+from helios_core import garbage_collection, statement_gate
 from helios_core.config import HeliosConfig, ProtocolSettings
 from helios_core.data_dir import OPERATOR_ERRNOS, DataDirError, describe, lock_data_dir
 from helios_core.errors import DiskFull, HeliosError, TooManyConnections
@@ -521,6 +521,7 @@ class Kernel:
                 self.pm.hook.helios_register_metrics(registry=self.registry)
                 self.engine.store.commit_observers = commit_observers(self.pm, self)
                 self.pm.hook.helios_startup(kernel=self)
+                garbage_collection.freeze_startup_objects()
                 if metrics_listener is not None:
                     tg.start_soon(serve_metrics, metrics_listener, self.registry)
                 for job in background_jobs(self.pm, self):
@@ -547,6 +548,7 @@ def run_kernel(config: HeliosConfig, pm: pluggy.PluginManager) -> int:
     """Run a kernel on the asyncio event loop (uvloop's when installed: its socket I/O and
     scheduling cost a fraction of the pure-Python loop's per message); returns the exit status."""
     statement_gate.configure(config.statement_turns)
+    garbage_collection.configure_for_serving()
     return anyio.run(Kernel(config, pm).run, backend_options={"use_uvloop": _uvloop_installed()})
 
 

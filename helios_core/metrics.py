@@ -7,6 +7,7 @@ Plugins add collectors with the ``helios_register_metrics(registry)`` hook.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Gauge,
+    GCCollector,
     Info,
     PlatformCollector,
     ProcessCollector,
@@ -65,12 +67,15 @@ class EngineCollector(Collector):
 
 @hookimpl
 def helios_register_metrics(registry: CollectorRegistry) -> None:
-    """Built-in: version info and process/platform collectors."""
+    """Built-in: version info, process/platform collectors, the garbage collector's work."""
     Info("helios_build", "HeliosDB build information", registry=registry).info(
         {"version": helios_core.__version__}
     )
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
+    GCCollector(registry=registry)  # python_gc_collections_total{generation}, ...
+    Gauge("helios_gc_frozen_objects", "Objects kept out of garbage collection since start-up "
+          "(helios_core.garbage_collection)", registry=registry).set_function(gc.get_freeze_count)
 
 
 def _connection_families(kernel: Any, engine: Any) -> Iterator[Any]:

