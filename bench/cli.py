@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if ctx.helios_server is not None and ctx.helios_server.kept_log is not None:
         meta["helios_log"] = str(ctx.helios_server.kept_log)
         say(f"bench: helios serve log kept at {ctx.helios_server.kept_log}")
-    path = report.write(ctx.rows, meta, quick=settings.quick)
+    path = report.write(ctx.rows, meta, quick=settings.quick, every=ORDER)
     m = meta["machine"]
     print(f"\nHeliosDB bench, {'quick' if settings.quick else 'full'} run, TPC-H scale {settings.scale:g}, "
           f"{settings.runs} run(s); {m['cpu_model']}, {m['nproc']} cores, {m['memory_gib']} GiB; "

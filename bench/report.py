@@ -116,10 +116,18 @@ def to_json(rows: list[Row], meta: dict) -> dict:
     return {"meta": meta, "rows": out_rows}
 
 
-def write(rows: list[Row], meta: dict, *, quick: bool) -> pathlib.Path:
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+def results_stem(meta: dict, *, quick: bool, every: tuple[str, ...]) -> str:
+    """``<date>-<git sha>[-quick][-<workloads>]``: a run of only some of ``every`` workload names
+    them, so it does not overwrite the whole run made at the same commit."""
     date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
-    stem = f"{date}-{meta['machine']['git_sha']}" + ("-quick" if quick else "")
+    chosen = list(meta.get("workloads") or every)
+    some = "" if sorted(chosen) == sorted(every) else "-" + "+".join(chosen)
+    return f"{date}-{meta['machine']['git_sha']}" + ("-quick" if quick else "") + some
+
+
+def write(rows: list[Row], meta: dict, *, quick: bool, every: tuple[str, ...] = ()) -> pathlib.Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stem = results_stem(meta, quick=quick, every=every or tuple(meta.get("workloads") or ()))
     path = RESULTS_DIR / f"{stem}.json"
     path.write_text(json.dumps(to_json(rows, meta), indent=1, ensure_ascii=False) + "\n")
     (RESULTS_DIR / f"{stem}.md").write_text(render_markdown(rows) + "\n")

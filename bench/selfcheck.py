@@ -18,7 +18,7 @@ from bench import datagen, queries
 from bench.answers import difference, normalize
 from bench.measure import Plan, Row, alternate
 from bench.pgwire import copy_text_chunks, create_table_sql
-from bench.report import render_text
+from bench.report import render_text, results_stem
 
 
 def check(condition: bool, what: str) -> None:
@@ -62,6 +62,11 @@ def main() -> int:
     check(row.ratio("postgres") == 0.5 and row.ratio("duckdb") is None, "ratio of medians; none for errors")
     text = render_text([row])
     check("n/a (error: RuntimeError: boom)" in text and "0.5×" in text, "table shows n/a cells and ratios")
+    every = ("tpch", "pgbench", "kernel")
+    whole = results_stem({"machine": {"git_sha": "abc"}, "workloads": list(every)}, quick=False, every=every)
+    part = results_stem({"machine": {"git_sha": "abc"}, "workloads": ["pgbench"]}, quick=False, every=every)
+    check(whole.endswith("-abc") and part.endswith("-abc-pgbench"),
+          "a run of some workloads names them and does not overwrite the whole run's results")
     print("selfcheck passed")
     return 0
 
