@@ -104,8 +104,8 @@ def _parameters(ast: Any) -> Iterator[Any]:
     if not isinstance(values, exp.Values):
         yield from ast.find_all(exp.Parameter)
         return
-    for key, arg in [*ast.args.items(), *values.args.items()]:
-        if arg is values or (key == "expressions" and arg is values.expressions):
+    for arg in [*ast.args.values(), *values.args.values()]:
+        if arg is values or arg is values.expressions:  # the rows: read below
             continue
         for node in arg if isinstance(arg, list) else [arg]:
             if isinstance(node, exp.Expression):
@@ -388,7 +388,7 @@ def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int,
             targets = [ctypes[c][1] for c in cols[:len(shape)]]
             targets = [attrs.evolve(t, typmod=-1) if t.typmod != -1 else t for t in targets]
             for row in zip(*shape[:len(targets)], strict=True):
-                for idx, t in zip(row, targets, strict=False):
+                for idx, t in zip(row, targets, strict=True):
                     if idx < n and inferred[idx] is None:
                         inferred[idx] = t
         elif isinstance(src, exp.Values):
