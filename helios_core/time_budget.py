@@ -15,6 +15,13 @@ the caller then runs the statement again in a worker thread::
 ``BudgetExceeded`` derives from BaseException so that no ``except Exception`` on the way turns
 it into an SQL error or fails the client's transaction; use it only around statements that can
 simply be run again (reads without locks or side effects).
+
+A write is tried inline with ``prepared_only=True``: the engine runs it only when it is a plain
+``INSERT ... VALUES`` of literal rows that the session has already prepared (a batch load's
+next batch, helios_core.sql.statement_cache), and hands anything else back before it starts:
+preparing a new shape, waiting for another session's preparation of it, a routine or a
+trigger (which may do what a statement run again must not do twice). What such a write did
+before its budget ran out is undone by ``point_writes.run_undoable``.
 """
 
 from __future__ import annotations
@@ -24,9 +31,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-__all__ = ["BudgetExceeded", "active", "check", "inline", "time_budget"]
+__all__ = ["BudgetExceeded", "active", "check", "inline", "prepared_only", "time_budget"]
 
 _DEADLINE: ContextVar[float | None] = ContextVar("helios_time_budget", default=None)
+_PREPARED_ONLY: ContextVar[bool] = ContextVar("helios_time_budget_prepared_only", default=False)
 
 
 class BudgetExceeded(BaseException):
@@ -34,11 +42,13 @@ class BudgetExceeded(BaseException):
 
 
 @contextmanager
-def time_budget(seconds: float) -> Iterator[None]:
+def time_budget(seconds: float, *, prepared_only: bool = False) -> Iterator[None]:
     token = _DEADLINE.set(time.monotonic() + seconds)
+    only = _PREPARED_ONLY.set(prepared_only)
     try:
         yield
     finally:
+        _PREPARED_ONLY.reset(only)
         _DEADLINE.reset(token)
 
 
@@ -59,3 +69,9 @@ def inline() -> None:
 def active() -> bool:
     """Work is running under a budget (a protocol is trying it inline)."""
     return _DEADLINE.get() is not None
+
+
+def prepared_only() -> bool:
+    """A write is being tried inline (``time_budget(..., prepared_only=True)``): only an already
+    prepared plain INSERT of literal rows may run; the engine hands anything else back."""
+    return _PREPARED_ONLY.get()

@@ -707,6 +707,7 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
                 partitions.check_rows_fit(txn, tdef, batch, ctx)
             count, inserted = insert_on_conflict(session, txn, ctx, tdef, alias, batch, conflict)
     elif n:
+        ctx.check_cancel()  # the rows are computed: a cancel, statement_timeout or a spent time budget stops here
         partitions.insert_rows(session, txn, ctx, tdef, batch)  # routed / checked when partitioned
         count = n
         inserted = [batch]

@@ -336,9 +336,13 @@ class SqlSession(Session):
         self._check_open()
         self.last_query = sql  # pg_stat_activity.query (shown to privileged roles only)
         self.settle_stream()
+        if time_budget.prepared_only() and not self.tx.in_block and not self.engine.store.commits_are_quick():
+            time_budget.inline()  # a write tried inline would wait for a slow fsync on the event loop
         lifted, cached = self._cached(sql, dialect)
         if cached is not None:
             return list(self._run_statements([cached.plan.statement], lazy=False, cached=(cached, lifted.values)))
+        if time_budget.prepared_only():  # a write tried inline runs only prepared (helios_core.time_budget)
+            time_budget.inline()
         try:
             stmts = self._parse(sql, dialect, [])
             if not stmts:
@@ -356,6 +360,8 @@ class SqlSession(Session):
         self.last_query = sql
         self.settle_stream()
         lifted, cached = self._cached(sql, dialect)
+        if cached is None and time_budget.prepared_only():
+            time_budget.inline()
         if cached is not None:
             gen = self._run_statements([cached.plan.statement], lazy=True, cached=(cached, lifted.values))
         else:
@@ -500,6 +506,9 @@ class SqlSession(Session):
         cpu_started = statement_stats.cpu_sample_start(self._statements_run) if counting else None
         try:
             result = self._run_hooked(st, params, prepared, lazy)
+        except time_budget.BudgetExceeded:  # handed back to be run again in a worker: not counted
+            self._in_statement = False
+            raise
         except BaseException as e:
             self._in_statement = False
             sqlstate = getattr(e, "sqlstate", None) or "XX000"

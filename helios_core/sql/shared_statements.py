@@ -94,6 +94,13 @@ class SharedStatements:
         statement = shape.statement
         return None if statement is None else _copy(statement)
 
+    def prepared(self, key: tuple) -> PreparedStatement | None:
+        """The shape's statement (a copy) if someone has prepared it; never waits nor claims."""
+        with self._lock:
+            shape = self._shapes.get(key)
+            statement = shape.statement if shape is not None else None
+        return None if statement is None else _copy(statement)
+
     def publish(self, session: Any, key: tuple, statement: PreparedStatement | None) -> None:
         """``session`` prepared the shape (None: it cannot be prepared)."""
         with self._lock:

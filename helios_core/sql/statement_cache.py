@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 import pyarrow as pa
 
+from helios_core import time_budget
 from helios_core import types as sql_types
 from helios_core.errors import HeliosError
 from helios_core.session import PreparedStatement, Result
@@ -37,6 +38,7 @@ from helios_core.sql.shared_statements import of_engine, shareable
 
 CAPACITY = 256  # texts per session
 BULK_VALUES = 100  # a statement with this many lifted values is prepared the first time it ran well
+INLINE_VALUES = 8192  # a batch with more values is not run inline (time_budget): its cost grows with them
 
 
 @attrs.define
@@ -67,12 +69,20 @@ class StatementCache:
         lifted = lift_constants(sql)
         if lifted is None:
             return None, None
+        inline_write = time_budget.prepared_only()  # a protocol tries it on its event loop (time_budget)
+        if inline_write and (not lifted.plain_rows or len(lifted.values) > INLINE_VALUES):
+            time_budget.inline()
         entry = self.entries.get(lifted.key)
         if (entry is None or entry.statement is None and not entry.refused) and shareable(session, lifted, BULK_VALUES):
             stamp = stamp_of(session)
             key = _shared_key(session, lifted, stamp)
-            statement = of_engine(session.engine).take(session, key)
-            self.claim = key if statement is None else None
+            if inline_write:  # a shape another session prepared; taking one may wait, preparing is long
+                statement = of_engine(session.engine).prepared(key)
+                if statement is None:
+                    time_budget.inline()
+            else:
+                statement = of_engine(session.engine).take(session, key)
+                self.claim = key if statement is None else None
             if statement is None and lifted.plain_rows:
                 statement = self._prepare_plain_rows(session, lifted, stamp)
             if statement is not None and stamp_of(session) == stamp:

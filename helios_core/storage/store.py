@@ -183,6 +183,12 @@ class Store:
             self._spill_pool.shutdown(wait=True)
         self.closed = True
 
+    def commits_are_quick(self) -> bool:
+        """A commit's wait for the log is short: no log, or its recent fsyncs averaged under
+        QUICK_SYNC_SECONDS. A protocol commits a write on its event loop only then (time_budget):
+        on a disk with slow fsyncs, commits wait in worker threads, where they share fsyncs."""
+        return self.wal is None or self.wal.sync_seconds < QUICK_SYNC_SECONDS
+
     def checkpoint(self, *, vacuum: bool = False) -> None:
         """Flush committed memtable chunks to segments (merging small ones), write a manifest atomically.
 
@@ -923,6 +929,7 @@ class Store:
         return t
 
 
+QUICK_SYNC_SECONDS = 0.004
 _BULK_CLASS = 4  # _size_class of 32,768 rows
 
 

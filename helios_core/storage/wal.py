@@ -16,6 +16,7 @@ import errno
 import os
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 
@@ -94,6 +95,7 @@ class Wal:
         self.failed_upto = 0  # records in (durable_seq, failed_upto] were discarded
         self.syncing = False
         self.fsyncs = 0
+        self.sync_seconds = 0.0  # recent fsyncs' duration, exponentially averaged (Store.commits_are_quick)
         self.bytes_written = 0  # since open, across rotations (metrics)
         self.synced_records = 0  # records made durable by group fsyncs: / fsyncs = mean group size
 
@@ -140,12 +142,14 @@ class Wal:
                     target_seq, target_off = self.seq, self.offset
                 self.cv.release()
                 err: OSError | None = None
+                started = time.perf_counter()
                 try:
                     _sync_data(self.fd)
                 except OSError as e:
                     err = e
                 finally:
                     self.cv.acquire()
+                self.sync_seconds += (time.perf_counter() - started - self.sync_seconds) * 0.2
                 self.syncing = False
                 self.fsyncs += 1
                 if err is None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from helios_core import time_budget
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql import session_identity
 from helios_core.sql import types as T
@@ -30,6 +31,8 @@ def call(session: Any, routine: Routine, values: list[Any], *, trigger: Any = No
     None (procedures without outputs, void)."""
     if routine.strict and any(v is None for v in values):
         return [] if (routine.returns_set or routine.out_columns) else None
+    if time_budget.prepared_only():  # a write tried inline: a routine runs in a worker (time_budget)
+        time_budget.inline()
     depth = getattr(session, "routine_depth", 0)
     if depth >= MAX_DEPTH:
         raise HeliosError("stack depth limit exceeded", sqlstate="54001",

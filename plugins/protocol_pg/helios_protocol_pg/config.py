@@ -36,6 +36,9 @@ class PostgresConfig:
     statements may run at once in worker threads (the rest wait; idle connections cost no
     thread). inline_reads: plain SELECTs that keep finishing within a millisecond run on the
     event loop instead of a worker thread (saves two thread switches per point read).
+    inline_writes: a batch load's next plain ``INSERT ... VALUES`` batch (literal rows, its
+    shape already prepared by the session) is tried on the event loop under a budget too,
+    while the log's fsyncs are quick (see ``connection.WRITE_BUDGET``).
 
     Connection hardening (PostgreSQL's settings of the same names): authentication_timeout
     bounds the whole start-up and login exchange, after which the socket is closed;
@@ -52,6 +55,7 @@ class PostgresConfig:
     statement_timeout: str = attrs.field(default="0", converter=str)
     worker_threads: int = 16
     inline_reads: bool = True
+    inline_writes: bool = True
     authentication_timeout: str = attrs.field(default="60s", converter=str)
     superuser_reserved_connections: int = attrs.field(default=3, metadata={"min": 0})
     idle_in_transaction_session_timeout: str = attrs.field(default="0", converter=str)

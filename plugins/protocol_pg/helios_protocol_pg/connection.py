@@ -59,6 +59,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 FLUSH_AT = 64 * 1024
 INLINE_BUDGET = 0.001  # seconds: a plain read this quick runs on the event loop (see run_statement)
+WRITE_BUDGET = 0.008  # seconds: a prepared batch INSERT tried on the event loop (see run_write)
+WRITE_BACKOFF_MAX = 64  # statements run in workers after a write handed back, at most
 NOTIFY_POLL_SECONDS = 0.02  # how often an idle listening connection looks for notifications
 # set_config(...) in any case (a search, not a lower-cased copy of a 60 kB batch on the event loop)
 _SET_CONFIG = re.compile("_config(?<=set_config)", re.IGNORECASE)  # "_config" first: a quick scan
@@ -187,6 +189,8 @@ class PgConnection:
         self.settings_dirty = True  # re-read session settings (ParameterStatus, TimeZone) at next ready
         self.reported_version: tuple[Any, int] | None = None  # (session, its settings_version) when last read
         self.fast_reads = False  # this connection's plain reads finish within INLINE_BUDGET
+        self.write_backoff = 0  # run_write: writes to send to workers after the last hand-back
+        self.write_skip = 0  # ... of which this many are still to go
         self.idle_tx_timeout = 0.0  # idle_in_transaction_session_timeout in seconds (0 = off)
         # Executes pipelined before one Sync share a transaction, as in PostgreSQL (asyncpg's and
         # psycopg's executemany are atomic); we open it unless the Sync is already the next message
@@ -311,6 +315,32 @@ class PgConnection:
 
         out = await self.run_encoding(timed)
         self.fast_reads = cost[0] < INLINE_BUDGET
+        return out
+
+    async def run_write(self, fn: Callable[..., Any]) -> Any:
+        """A simple-query INSERT: tried on the event loop first, in the engine's prepared-only mode.
+
+        A batch load's batches after its first are INSERT ... VALUES of literal rows whose shape
+        the session has prepared; one costs a few milliseconds of the interpreter in a worker as
+        on the loop (the GIL), and the hop around it costs more than the hop's switches: the
+        statement and its commit run inline. Under ``time_budget(WRITE_BUDGET, prepared_only=True)``
+        the engine hands back (BudgetExceeded) anything else before it starts (a shape not yet
+        prepared, a routine, a trigger, a lock it would wait for, fsyncs that are slow) and undoes
+        what a statement wrote before running past the budget; it then runs in a worker. After
+        a hand-back the next 1, 2, 4, ... WRITE_BACKOFF_MAX writes of the connection go straight to
+        workers, so that a client whose INSERTs never qualify pays for few attempts.
+        """
+        if self.write_skip:
+            self.write_skip -= 1
+            return await self.run_encoding(fn)
+        try:
+            with time_budget(WRITE_BUDGET, prepared_only=True):
+                out = _with_session(self.session, fn, ())
+        except BudgetExceeded:
+            self.write_backoff = min(self.write_backoff * 2 or 1, WRITE_BACKOFF_MAX)
+            self.write_skip = self.write_backoff
+            return await self.run_encoding(fn)
+        self.write_backoff = 0
         return out
 
     # -- lifecycle -----------------------------------------------------------------
@@ -872,8 +902,11 @@ class PgConnection:
             return results, pre
 
         try:
-            results, pre = await self.run_statement(text, work,  # one hop for the statement and its rows
-                                                    short=_BEGIN.match(text) is not None)
+            if self.server.inline_writes and _is_single_insert(text):
+                results, pre = await self.run_write(work)
+            else:
+                results, pre = await self.run_statement(text, work,  # one hop for the statement and its rows
+                                                        short=_BEGIN.match(text) is not None)
         except HeliosError as exc:
             # statements before the failing one still report their results, as in PostgreSQL
             for result in getattr(exc, "partial_results", None) or ():
@@ -1677,6 +1710,11 @@ def _streamable(sql: str) -> bool:
     """A single plain read, whose rows can stream (several statements, COPY, SELECT INTO, locking
     reads and the rest run to the end first, as before)."""
     return _is_plain_read(sql)
+
+
+def _is_single_insert(sql: str) -> bool:
+    """One INSERT statement by its text (a quick look: the engine decides what may run inline)."""
+    return _INSERT.match(sql) is not None and ";" not in sql.rstrip().rstrip(";")
 
 
 def _is_plain_read(sql: str) -> bool:

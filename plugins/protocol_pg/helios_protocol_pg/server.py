@@ -49,6 +49,7 @@ class PgServer:
         self.limiter = anyio.CapacityLimiter(int(getattr(self.config, "worker_threads", 16) or 16))
         self.inline_reads = bool(getattr(self.config, "inline_reads", True)) and \
             os.environ.get("HELIOS_PG_INLINE_READS", "1") != "0"
+        self.inline_writes = bool(getattr(self.config, "inline_writes", True))
         self.connections: dict[int, PgConnection] = {}
         self.logging_in: dict[int, PgConnection] = {}  # accepted, not logged in yet; oldest first
         self.authentication_timeout = parse_duration_ms(getattr(self.config, "authentication_timeout", "60s")) / 1000
