@@ -17,10 +17,12 @@ it into an SQL error or fails the client's transaction; use it only around state
 simply be run again (reads without locks or side effects).
 
 A write is tried inline with ``prepared_only=True``: the engine runs it only when it is a plain
-``INSERT ... VALUES`` of literal rows that the session has already prepared (a batch load's
-next batch, helios_core.sql.statement_cache), and hands anything else back before it starts:
+``INSERT ... VALUES`` of literal rows whose shape is already prepared (a batch load's next
+batch, helios_core.sql.statement_cache) or a prepared INSERT of parameter rows
+(``prepared.is_inline_batch``), and hands anything else back before it starts:
 preparing a new shape, waiting for another session's preparation of it, a routine or a
-trigger (which may do what a statement run again must not do twice). What such a write did
+trigger (which may do what a statement run again must not do twice), a commit while the log's
+fsyncs are slow (``Store.commits_are_quick``). What such a write did
 before its budget ran out is undone by ``point_writes.run_undoable``.
 """
 

@@ -192,6 +192,20 @@ def prepare_statement(session: Any, st: Statement | None, sql: str, param_type_o
                              param_catalog_oids=_catalog_oids(pp.param_types), short=_is_short(pp))
 
 
+INLINE_VALUES = 8192  # a batch with more values is not run inline (time_budget): its cost grows with them
+
+
+def is_inline_batch(session: Any, stmt: PreparedStatement) -> bool:
+    """A write a protocol may run on its event loop (``time_budget(..., prepared_only=True)``): a
+    prepared INSERT ... VALUES whose cells are all parameters, at most INLINE_VALUES of them,
+    planned under the engine's current generation (replanning a batch's shape is long)."""
+    pp = stmt.plan
+    layout = pp.cache.get("values_parameters")
+    st = pp.statement
+    return bool(layout) and st is not None and isinstance(st.ast, exp.Insert) and not st.ast.args.get("with") \
+        and len(layout) * len(layout[0]) <= INLINE_VALUES and pp.generation == session.engine.plan_generation
+
+
 def _is_short(pp: PreparedPlan) -> bool:
     """Every execution is short (PreparedStatement.short): a point read or write, BEGIN."""
     return _is_point_read(pp) or pp.point_write or _is_instant(pp)

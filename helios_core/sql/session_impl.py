@@ -1397,6 +1397,9 @@ class SqlSession(Session):
         self._check_open()
         self.last_query = stmt.sql
         self.settle_stream()
+        if time_budget.prepared_only() and (not prepared.is_inline_batch(self, stmt) or (
+                not self.tx.in_block and not self.engine.store.commits_are_quick())):
+            time_budget.inline()  # a write tried on a protocol's event loop (helios_core.time_budget)
         if not stream:
             return prepared.execute(self, stmt, params)
         try:

@@ -38,7 +38,6 @@ from helios_core.sql.shared_statements import of_engine, shareable
 
 CAPACITY = 256  # texts per session
 BULK_VALUES = 100  # a statement with this many lifted values is prepared the first time it ran well
-INLINE_VALUES = 8192  # a batch with more values is not run inline (time_budget): its cost grows with them
 
 
 @attrs.define
@@ -70,7 +69,7 @@ class StatementCache:
         if lifted is None:
             return None, None
         inline_write = time_budget.prepared_only()  # a protocol tries it on its event loop (time_budget)
-        if inline_write and (not lifted.plain_rows or len(lifted.values) > INLINE_VALUES):
+        if inline_write and (not lifted.plain_rows or len(lifted.values) > prepared.INLINE_VALUES):
             time_budget.inline()
         entry = self.entries.get(lifted.key)
         if (entry is None or entry.statement is None and not entry.refused) and shareable(session, lifted, BULK_VALUES):

@@ -109,3 +109,26 @@ def test_a_batch_of_many_values_goes_to_a_worker(s):
     with pytest.raises(BudgetExceeded):
         inline(s, batch(5000, n=3000))
     assert count(s) == 3000
+
+
+def test_a_prepared_insert_of_parameter_rows_runs_inline(s):
+    rows = 300  # 900 parameters
+    sql = "insert into ev (id, name, v) values " + ", ".join(
+        f"(${3 * i + 1}, ${3 * i + 2}, ${3 * i + 3})" for i in range(rows))
+    stmt = s.prepare(sql)
+
+    def params(first):
+        return [x for i in range(first, first + rows) for x in (i, f"p{i}", i + 0.5)]
+
+    s.execute_prepared(stmt, params(0))
+    with time_budget.time_budget(5.0, prepared_only=True):
+        assert s.execute_prepared(stmt, params(1000)).command_tag == f"INSERT 0 {rows}"
+    assert count(s) == 2 * rows
+    one = s.prepare("insert into ev (id, name, v) values ($1, upper($2), $3)")
+    s.execute_prepared(one, [1, "a", 1])
+    with pytest.raises(BudgetExceeded), time_budget.time_budget(5.0, prepared_only=True):
+        s.execute_prepared(one, [2, "b", 2])  # not parameters alone
+    s.execute("alter table ev add column note text")
+    with pytest.raises(BudgetExceeded), time_budget.time_budget(5.0, prepared_only=True):
+        s.execute_prepared(stmt, params(2000))  # replanning after DDL is a worker's job
+    assert count(s) == 2 * rows + 1

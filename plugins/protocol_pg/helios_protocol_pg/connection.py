@@ -318,10 +318,11 @@ class PgConnection:
         return out
 
     async def run_write(self, fn: Callable[..., Any]) -> Any:
-        """A simple-query INSERT: tried on the event loop first, in the engine's prepared-only mode.
+        """An INSERT (simple query, or a portal's Execute): tried on the event loop first, in the
+        engine's prepared-only mode.
 
         A batch load's batches after its first are INSERT ... VALUES of literal rows whose shape
-        the session has prepared; one costs a few milliseconds of the interpreter in a worker as
+        the session has prepared, or a prepared statement's bound rows; one costs a few milliseconds of the interpreter in a worker as
         on the loop (the GIL), and the hop around it costs more than the hop's switches: the
         statement and its commit run inline. Under ``time_budget(WRITE_BUDGET, prepared_only=True)``
         the engine hands back (BudgetExceeded) anything else before it starts (a shape not yet
@@ -1235,8 +1236,11 @@ class PgConnection:
                 fmts = result_format_list(rformats, len(result.columns))
                 return result, (fmts, _pre_encode(result, fmts, want))
 
-            portal.result, encoded = await self.run_statement(portal.statement.sql, work,  # one hop at most
-                                                              may_inline=not begin, short=stmt.short)
+            if self.server.inline_writes and not begin and not stmt.short and _INSERT.match(portal.statement.sql):
+                portal.result, encoded = await self.run_write(work)  # a bound batch INSERT
+            else:
+                portal.result, encoded = await self.run_statement(portal.statement.sql, work,  # one hop at most
+                                                                  may_inline=not begin, short=stmt.short)
             result = portal.result
             self._note_settings_change(result.kind)
             self.write_notices(getattr(result, "notices", ()) or ())

@@ -105,3 +105,23 @@ def test_an_inline_batch_that_fails_reports_its_error_and_keeps_no_rows(helios_s
             c.execute(batch(300))
             c.execute(batch(400))
         assert c.execute("select count(*) from loads").fetchone() == (250,)
+
+
+def test_a_bound_batch_of_a_prepared_insert_is_answered_while_the_workers_are_busy(helios_server) -> None:
+    server = helios_server({"protocols": {"postgres": {"worker_threads": 1}}}, only=["postgres"])
+    dsn = server.pg_dsn()
+    sql = "insert into loads (id, name, v) values " + ", ".join(["(%s, %s, %s)"] * 100)
+
+    def params(first: int) -> list:
+        return [x for i in range(first, first + 100) for x in (i, f"p{i}", i + 0.5)]
+
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("create table loads (id int, name text, v float8)")
+        for first in (0, 1000):
+            c.execute(sql, params(first), prepare=True)
+        with BusyWorker(dsn):
+            started = time.perf_counter()
+            c.execute(sql, params(2000), prepare=True)
+            assert time.perf_counter() - started < 1.0
+        assert c.execute("select count(*), sum(v) from loads").fetchone() == (
+            300, sum(i + 0.5 for first in (0, 1000, 2000) for i in range(first, first + 100)))
