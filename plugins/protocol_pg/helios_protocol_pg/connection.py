@@ -154,6 +154,21 @@ def _bound_params(stmt: Any, b: m.Bind) -> list[Any]:
     return params
 
 
+def _bound_rows(stmt: Any, binds: list[m.Bind]) -> list[list[Any]]:
+    """The parameters of a pipeline's Binds of one statement (pipelined_inserts), one list per Bind.
+    When they agree in count and formats and some are binary, they are decoded a column at a time
+    across all the Binds (param_columns), as one Bind of a whole batch is; otherwise Bind by Bind."""
+    n = len(stmt.param_oids)
+    formats = binds[0].param_formats
+    if n and any(formats) and len(formats) in (1, n) and len(binds) * n >= param_columns.MIN_PARAMS and all(
+            len(b.params) == n and b.param_formats == formats for b in binds):
+        binary = [f == 1 for f in formats] if len(formats) > 1 else [formats[0] == 1] * n
+        values = param_columns.decode_params([raw for b in binds for raw in b.params], stmt.param_oids * len(binds),
+                                             binary * len(binds), decode_param)
+        return [values[i:i + n] for i in range(0, len(values), n)]
+    return [_bound_params(stmt, b) for b in binds]
+
+
 def _quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -1127,7 +1142,7 @@ class PgConnection:
         if len(executions) < pipelined_rows.MIN_ROWS:
             return False
         try:
-            rows = [_bound_params(stmt, e.bind) for e in executions]
+            rows = _bound_rows(stmt, [e.bind for e in executions])
         except (HeliosError, ValueError):
             return False  # the ordinary handling reports it, at its row
         session = self.session

@@ -51,3 +51,30 @@ def test_decoded_together_as_one_by_one() -> None:
         together = _outcome(lambda r=raws, o=oids, b=binary: param_columns.decode_params(r, o, b, formats.decode_param))
         one_by_one = _outcome(lambda r=raws, o=oids, b=binary: [formats.decode_param(*p) for p in zip(r, o, b, strict=True)])
         assert together == one_by_one, (row, count)
+
+
+def test_a_pipelines_binds_decoded_together_as_bind_by_bind() -> None:
+    """The rows of psycopg's executemany (one Bind per row) decoded a column at a time across the Binds
+    (connection._bound_rows): the same rows, or the same first error, as each Bind decoded alone."""
+    from types import SimpleNamespace
+
+    from helios_protocol_pg import connection, messages
+
+    rng = random.Random(11)
+    kinds = [(23, True), (20, True), (701, True), (1184, True), (25, False), (1114, True)]
+    for _ in range(400):
+        row = [rng.choice(kinds) for _ in range(rng.randint(1, 5))]
+        oids = [oid for oid, _ in row]
+        stmt = SimpleNamespace(param_oids=oids)
+        formats_of_row = [1 if b else 0 for _, b in row]
+        binds = []
+        for _ in range(rng.randint(1, 80)):
+            fmts = formats_of_row if rng.random() < 0.97 else [0] * len(row)  # a Bind of other formats
+            params = [_value(rng, oid, f == 1) for oid, f in zip(oids, fmts, strict=True)]
+            if rng.random() < 0.01:
+                params = params[:-1]  # a Bind with a parameter missing
+            binds.append(messages.Bind(portal="", statement="s", param_formats=fmts, params=params,
+                                       result_formats=[]))
+        together = _outcome(lambda s=stmt, b=binds: connection._bound_rows(s, b))
+        bind_by_bind = _outcome(lambda s=stmt, b=binds: [connection._bound_params(s, x) for x in b])
+        assert together == bind_by_bind, row
