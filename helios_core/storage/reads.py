@@ -108,6 +108,22 @@ class ReadOps(_Txn):
         visible = self.store._visible(self._branch, t, ts, txid, pruning, rid_np, key_probe, counts, need, index)
         return self._emit(t, visible, filter, columns, with_rowid, schema, need)
 
+    def count(self, schema: str, name: str) -> int:
+        """How many rows a scan of the table by this statement's snapshot would produce, counted
+        from its chunks' visibility without reading a column (count(*) of a whole table). It is
+        a sequential scan as far as statistics and serializable reads are concerned."""
+        self._check_active()
+        t = self._def(schema, name)
+        if self.sx is not None:
+            self.ssi_read(t, None)
+        activity = self.store.table_activity(t.table_id)
+        activity[SEQ_SCAN] += 1
+        n = 0
+        for ch, mask in self.store.visible_chunks(self._branch, t, self.snapshot_ts, self.reader_txid(t)):
+            n += ch.num_rows if mask is None else int(np.count_nonzero(mask))
+        activity[SEQ_TUP_READ] += n
+        return n
+
     def chunks_def(self, t: TableDef, columns: list[str]
                    ) -> Iterator[tuple[int, int, np.ndarray | None, Any, Any]]:
         """The chunks a scan of ``t`` by this statement's snapshot walks, for index structures kept

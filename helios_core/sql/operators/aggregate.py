@@ -37,6 +37,7 @@ from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.operators import aggregate_by_ids, group_runs
 from helios_core.sql.operators.base import Operator, collect, names
 from helios_core.sql.operators.join import eval_on_table
+from helios_core.sql.operators.scan import TableScan
 from helios_core.sql.operators.sort import sortable, typed_sortable
 from helios_core.sql.planner.decimal_fast import sum_fits_int64, unscaled_of
 
@@ -341,7 +342,9 @@ class HashAggregate(Operator):
 
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
         F = ctx.fn
-        t = collect(self.children[0], ctx)
+        t = self._rows_counted(ctx)
+        if t is None:
+            t = collect(self.children[0], ctx)
         ctx.check_cancel()
         n = t.num_rows
         built = self._work_by_slices(t, ctx) if n > WORK_SLICE_ROWS and self._computes_inputs() else None
@@ -354,6 +357,18 @@ class HashAggregate(Operator):
         for s in self._sets():
             ctx.check_cancel()
             yield self._one_set(work, s, key_arrays, F, n, int_scales, special_aggs, ctx)
+
+    def _rows_counted(self, ctx: Any) -> pa.Table | None:
+        """count(*) alone over a whole table, without grouping: the input as its number of rows
+        (a table of no columns), counted by the scan without reading them (TableScan.count_rows).
+        None for any other aggregate or input."""
+        child = self.children[0]
+        if self.keys or self.grouping_sets is not None or type(child) is not TableScan or not self.aggs or any(
+                spec.name != "count_star" or spec.args or spec.distinct or spec.filter is not None or spec.order
+                or spec.user is not None for spec in self.aggs):
+            return None
+        n = child.count_rows(ctx)
+        return None if n is None else pa.table([pa.nulls(n)], names=["_"]).select([])
 
     def _sets(self) -> list[list[int]]:
         return self.grouping_sets if self.grouping_sets is not None else [list(range(len(self.keys)))]

@@ -224,6 +224,22 @@ class TableScan(Operator):
             key.append(v)
         return key[0] if len(key) == 1 else tuple(key)
 
+    def count_rows(self, ctx: Any) -> int | None:
+        """How many rows this scan would produce, when that needs no column read: a whole table
+        with no filter, index or time travel, not under EXPLAIN ANALYZE (``Txn.count``). None
+        when the rows must be read to know."""
+        if self.pushed or self.residual is not None or self.prune_terms or self.pk_lookup is not None \
+                or self.index_use is not None or self.index is not None or self.score or self.with_rowid \
+                or self.as_of is not None or ctx.as_of is not None or ctx.op_stats is not None:
+            return None
+        count = getattr(ctx.txn, "count", None)
+        if count is None:
+            return None
+        if self.guard is not None and not self.guard(ctx):
+            return 0
+        ctx.check_cancel()
+        return count(self.schema_name, self.table)
+
     @property
     def unconstrained_numeric(self) -> list[int]:
         return [i for i, f in enumerate(self.fields[:len(self.columns)])
