@@ -46,6 +46,10 @@ stops it early. Errors found while producing batches are raised from the iterati
 
 Trying a cheap read inline: ``with time_budget(seconds): session.execute(sql)`` raises
 ``BudgetExceeded`` once the executor has spent the budget (see ``helios_core.time_budget``).
+A write is tried the same way with ``time_budget(seconds, prepared_only=True)``: the engine
+runs it only when it is a batch INSERT whose shape is already prepared and hands anything
+else back (``BudgetExceeded``) before it writes, undoing what it wrote if the budget runs out;
+the protocol then runs it in a worker thread.
 
 Worker threads: run each statement inside ``statement_turn()`` and wrap anything the statement
 waits for outside the engine (the client's COPY data) in ``statement_waiting()``, then call
