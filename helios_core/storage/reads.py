@@ -20,6 +20,7 @@ from helios_core.errors import HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.storage.layer import Branch
 from helios_core.storage.schema import TableDef
 from helios_core.storage.table_activity import IDX_SCAN, IDX_TUP_FETCH, SEQ_SCAN, SEQ_TUP_READ
+from helios_core.storage.tiering import COLD
 from helios_core.storage.versions import ROWID, unpack_loc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -111,7 +112,8 @@ class ReadOps(_Txn):
     def count(self, schema: str, name: str) -> int:
         """How many rows a scan of the table by this statement's snapshot would produce, counted
         from its chunks' visibility without reading a column (count(*) of a whole table). It is
-        a sequential scan as far as statistics and serializable reads are concerned."""
+        a sequential scan as far as statistics, serializable reads and tiering (a cold chunk it
+        walks asks for its branch's promotion) are concerned."""
         self._check_active()
         t = self._def(schema, name)
         if self.sx is not None:
@@ -119,8 +121,11 @@ class ReadOps(_Txn):
         activity = self.store.table_activity(t.table_id)
         activity[SEQ_SCAN] += 1
         n = 0
+        cold_read = self.store.on_cold_read  # a branch queried again asks for its cold segments back
         for ch, mask in self.store.visible_chunks(self._branch, t, self.snapshot_ts, self.reader_txid(t)):
             n += ch.num_rows if mask is None else int(np.count_nonzero(mask))
+            if cold_read is not None and not ch.resident and ch.tier == COLD:
+                cold_read(ch)
         activity[SEQ_TUP_READ] += n
         return n
 

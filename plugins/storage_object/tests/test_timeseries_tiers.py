@@ -19,8 +19,9 @@ def test_old_chunks_move_to_the_cold_tier(helios_server, tmp_path):
                   "WITH (partition_by = 'host', compression_after = '36500d')")
         c.execute("INSERT INTO tt SELECT timestamptz '2024-01-01 00:00+00' + g * interval '1 hour', "
                   "'h' || (g % 3), g FROM generate_series(0, 71) g")
-        c.execute("INSERT INTO tt SELECT now() - interval '20 days' + g * interval '1 minute', 'h1', g "
-                  "FROM generate_series(0, 9) g")
+        # ten minutes of one day, from its start: a run near midnight must not reach the next day
+        c.execute("INSERT INTO tt SELECT date_trunc('day', now()) - interval '20 days' + g * interval '1 minute', "
+                  "'h1', g FROM generate_series(0, 9) g")
         expect = c.execute("SELECT host, count(*), sum(v) FROM tt GROUP BY 1 ORDER BY 1").fetchall()
         c.execute("ALTER TABLE tt SET (compression_after = '1d')")
         job = c.execute("SELECT job_id FROM heliosdb.jobs WHERE kind = 'compression' AND target = 'tt'").fetchone()[0]
