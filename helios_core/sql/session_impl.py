@@ -336,7 +336,7 @@ class SqlSession(Session):
         self._check_open()
         self.last_query = sql  # pg_stat_activity.query (shown to privileged roles only)
         self.settle_stream()
-        if time_budget.prepared_only() and not self.tx.in_block and not self.engine.store.commits_are_quick():
+        if time_budget.prepared_only() and self._commit_would_wait():
             time_budget.inline()  # a write tried inline would wait for a slow fsync on the event loop
         lifted, cached = self._cached(sql, dialect)
         if cached is not None:
@@ -1397,8 +1397,7 @@ class SqlSession(Session):
         self._check_open()
         self.last_query = stmt.sql
         self.settle_stream()
-        if time_budget.prepared_only() and (not prepared.is_inline_batch(self, stmt) or (
-                not self.tx.in_block and not self.engine.store.commits_are_quick())):
+        if time_budget.prepared_only() and (not prepared.is_inline_batch(self, stmt) or self._commit_would_wait()):
             time_budget.inline()  # a write tried on a protocol's event loop (helios_core.time_budget)
         if not stream:
             return prepared.execute(self, stmt, params)
@@ -1418,6 +1417,10 @@ class SqlSession(Session):
         else:
             self.tx.end_implicit()
         return result
+
+    def _commit_would_wait(self) -> bool:
+        """A statement run now would end with a commit whose fsync is slow (Store.commits_are_quick)."""
+        return not self.tx.in_block and not self.engine.store.commits_are_quick()
 
     def execute_prepared_rows(self, stmt: PreparedStatement, rows: Sequence[Sequence[Any]]) -> Result | None:
         self._check_open()

@@ -145,13 +145,17 @@ def _bound_params(stmt: Any, b: m.Bind) -> list[Any]:
     if not any(b.param_formats):  # all text (psycopg's usual): strings for the engine to parse
         return [None if raw is None else m.decode_text(raw) for raw in b.params]
     if n >= param_columns.MIN_PARAMS:  # a batch's values: the binary ones of a type decoded together
-        binary = [f == 1 for f in b.param_formats] if len(b.param_formats) > 1 else [b.param_formats[0] == 1] * n
-        return param_columns.decode_params(b.params, stmt.param_oids, binary, decode_param)
+        return param_columns.decode_params(b.params, stmt.param_oids, _binary_flags(b.param_formats, n), decode_param)
     params = []
     for i, raw in enumerate(b.params):
         fmt = b.param_formats[i] if len(b.param_formats) > 1 else b.param_formats[0]
         params.append(decode_param(raw, stmt.param_oids[i], fmt == 1))
     return params
+
+
+def _binary_flags(formats: list[int], n: int) -> list[bool]:
+    """Which of a Bind's ``n`` parameters are binary, from its format codes (one for all, or one each)."""
+    return [f == 1 for f in formats] if len(formats) > 1 else [formats[0] == 1] * n
 
 
 def _bound_rows(stmt: Any, binds: list[m.Bind]) -> list[list[Any]]:
@@ -162,9 +166,8 @@ def _bound_rows(stmt: Any, binds: list[m.Bind]) -> list[list[Any]]:
     formats = binds[0].param_formats
     if n and any(formats) and len(formats) in (1, n) and len(binds) * n >= param_columns.MIN_PARAMS and all(
             len(b.params) == n and b.param_formats == formats for b in binds):
-        binary = [f == 1 for f in formats] if len(formats) > 1 else [formats[0] == 1] * n
         values = param_columns.decode_params([raw for b in binds for raw in b.params], stmt.param_oids * len(binds),
-                                             binary * len(binds), decode_param)
+                                             _binary_flags(formats, n) * len(binds), decode_param)
         return [values[i:i + n] for i in range(0, len(values), n)]
     return [_bound_params(stmt, b) for b in binds]
 
@@ -337,9 +340,9 @@ class PgConnection:
         engine's prepared-only mode.
 
         A batch load's batches after its first are INSERT ... VALUES of literal rows whose shape
-        the session has prepared, or a prepared statement's bound rows; one costs a few milliseconds of the interpreter in a worker as
-        on the loop (the GIL), and the hop around it costs more than the hop's switches: the
-        statement and its commit run inline. Under ``time_budget(WRITE_BUDGET, prepared_only=True)``
+        the session has prepared, or a prepared statement's bound rows. One costs the interpreter
+        a few milliseconds in a worker as on the loop (the GIL), and handing it to a worker and
+        back costs more than the two thread switches: the statement and its commit run inline. Under ``time_budget(WRITE_BUDGET, prepared_only=True)``
         the engine hands back (BudgetExceeded) anything else before it starts (a shape not yet
         prepared, a routine, a trigger, a lock it would wait for, fsyncs that are slow) and undoes
         what a statement wrote before running past the budget; it then runs in a worker. After
