@@ -3,7 +3,7 @@
 1. The core never imports a plugin.
 2. A plugin's package (plugins/*/<package>, tests/example_plugin/<package>) imports from the
    core only its public modules: ``helios_core`` itself, ``session``, ``hookspecs``, ``errors``,
-   ``auth``, ``testing``, ``types``, ``copy_csv``.
+   ``auth``, ``testing``, ``types``, ``copy_csv``, ``parallel``.
 3. No private names across packages: ``from x import _name`` and ``module._name`` are allowed
    only within one package (``helios_core.sql``, ``helios_core.storage``, ..., a plugin).
 4. No import cycles between the core's packages at module level (imports inside functions,
@@ -31,7 +31,8 @@ import attrs
 ROOT = Path(__file__).resolve().parent.parent
 CORE = "helios_core"
 PUBLIC = {CORE, f"{CORE}.session", f"{CORE}.hookspecs", f"{CORE}.errors", f"{CORE}.auth",
-          f"{CORE}.testing", f"{CORE}.types", f"{CORE}.copy_csv"}
+          f"{CORE}.testing", f"{CORE}.types", f"{CORE}.copy_csv",
+          f"{CORE}.parallel"}
 
 
 @attrs.define

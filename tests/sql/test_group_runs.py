@@ -99,3 +99,36 @@ def test_increasing_row_numbers_across_chunks():
     assert not _increasing(pa.chunked_array([pa.array([0, 1, 5]), pa.array([5, 9])]))  # equal across the edge
     assert not _increasing(pa.array([3, 2]))
     assert _increasing(pa.array([], pa.int64()))
+
+
+def test_percentile_runs_sorted_on_a_worker_beside_the_other_aggregates(monkeypatch):
+    """A large grouped input's percentile runs are sorted on a worker thread (aggregate.
+    _begin_sorted_runs) while the direct aggregates are computed: the same answer as with one
+    worker (sorted when asked for), for ascending and descending keys, a FILTER and NULLs; a
+    small input is not handed over."""
+    from helios_core import parallel
+    from helios_core.engine import Engine
+    from helios_core.sql.operators import aggregate
+
+    s = Engine.open(None).connect()
+    s.execute("create table m (t timestamptz, k int, v float8, w int)")
+    s.execute("insert into m select timestamptz '2024-01-01' + (i % 500) * interval '1 hour', i % 13, "
+              "case when i % 17 = 0 then null else (i * 7919 % 1000) / 10.0 end, i % 5 "
+              "from generate_series(1, 70000) as g(i)")
+    query = ("select time_bucket('1 day', t) as d, k, count(*), avg(v), "
+             "percentile_cont(0.9) within group (order by v), "
+             "percentile_disc(0.25) within group (order by v desc) filter (where w <> 2), "
+             "percentile_cont(0.5) within group (order by w) from m group by 1, 2 order by 1, 2")
+    started = []
+    real_start = parallel.start
+    monkeypatch.setattr(parallel, "start", lambda fn, *a: started.append(fn.__name__) or real_start(fn, *a))
+    monkeypatch.setattr(parallel, "WORKERS", 2)
+    on_worker = s.execute(query)[-1].rows()
+    assert started == ["_sorted_runs"] * 3
+    monkeypatch.setattr(parallel, "WORKERS", 1)
+    inline = s.execute(query)[-1].rows()
+    assert len(inline) == 21 * 13
+    assert on_worker == inline
+    started.clear()
+    monkeypatch.setattr(aggregate, "PARALLEL_MIN_ROWS", 1 << 20)
+    assert s.execute(query)[-1].rows() == inline and started == []

@@ -10,30 +10,14 @@ logical/pure_terms.py): it must not touch the session, storage or the execution'
 
 from __future__ import annotations
 
-import os
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
-WORKERS = min(4, os.cpu_count() or 1)
-_pool: ThreadPoolExecutor | None = None
-_lock = threading.Lock()
+from helios_core.parallel import WORKERS, executor
+
 _END = object()
-
-
-_pool_pid = 0
-
-
-def _executor() -> ThreadPoolExecutor:
-    """The process's pool; a forked child makes its own (the parent's threads are not in it)."""
-    global _pool, _pool_pid
-    with _lock:
-        if _pool is None or _pool_pid != os.getpid():
-            _pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="helios-scan-filter")
-            _pool_pid = os.getpid()
-        return _pool
 
 
 def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
@@ -49,7 +33,7 @@ def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]
             yield fn(second)
             yield from map(fn, it)
         return
-    pool = _executor()
+    pool = executor()
     pending: deque[Future] = deque((pool.submit(fn, first), pool.submit(fn, second)))
     try:
         for item in it:
@@ -61,3 +45,4 @@ def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]
     finally:
         for f in pending:
             f.cancel()
+

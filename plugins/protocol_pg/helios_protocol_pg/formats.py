@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from helios_core import types as sql_types
 from helios_core.errors import HeliosError
+from helios_core.parallel import WORKERS, map_in_parallel
 from helios_protocol_pg import binary_codec as bc
 from helios_protocol_pg import (  # noqa: F401  (they add their codecs to bc)
     bit_codec,
@@ -403,10 +404,32 @@ def data_row_block(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[i
     ``data_rows`` gives, without cutting a large text result into one bytes object per row
     only to join them again for the socket."""
     if _column_wise(batch.num_rows, columns, formats):
-        buf, starts = text_data_rows(batch, columns)
-        return buf, starts.tolist()
+        return _text_data_rows_in_parts(batch, columns)
     rows = data_rows(batch, columns, formats)
     return b"".join(rows), list(itertools.accumulate((len(r) for r in rows[:-1]), initial=0)) if rows else []
+
+
+PARALLEL_PART_ROWS = 1 << 15  # rows per part below which a large result is not split across threads
+
+
+def _text_data_rows_in_parts(batch: pa.RecordBatch, columns: Sequence) -> tuple[bytes, list[int]]:
+    """``text_data_rows`` of a large batch cut into one part per worker thread: Arrow's casts and
+    joins release the GIL, so the parts are encoded on the machine's cores at once (432,000
+    rows of a rollup's six columns: 193 -> 116 ms on two cores)."""
+    n = batch.num_rows
+    parts = min(WORKERS, n // PARALLEL_PART_ROWS)
+    if parts < 2:
+        buf, starts = text_data_rows(batch, columns)
+        return buf, starts.tolist()
+    step = -(-n // parts)
+    done = map_in_parallel(lambda part: text_data_rows(part, columns),
+                           [batch.slice(start, step) for start in range(0, n, step)])
+    offsets: list[int] = []
+    base = 0
+    for buf, starts in done:
+        offsets.extend((starts + base).tolist())
+        base += len(buf)
+    return b"".join(buf for buf, _ in done), offsets
 
 
 def small_text_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) -> list[bytes] | None:

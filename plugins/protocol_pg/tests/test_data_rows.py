@@ -3,6 +3,7 @@ per-value encoder writes, for every common type, NULLs, empty strings and non-AS
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 from helios_protocol_pg.formats import data_rows, data_rows_per_value, text_data_rows
 
@@ -103,3 +104,43 @@ def test_a_few_rows_of_plain_types_are_encoded_from_python_values(session, monke
     ob = next(b for b in other.batches if b.num_rows)
     assert formats.small_text_rows(ob, other.columns, [0, 0]) is None
     assert formats.small_text_rows(batch, cols, [1] + fmts[1:]) is None
+
+
+def test_a_large_batch_is_encoded_in_parts_on_worker_threads(session, monkeypatch):
+    """A batch of more than two parts' rows is encoded by parts on the worker threads
+    (formats._text_data_rows_in_parts) with the session's settings, which live in context
+    variables a pool thread does not have of its own: the bytes and row offsets are those of
+    one pass on the session's thread, under a zone with a half-hour offset, SQL DateStyle and
+    rounded floats."""
+    from helios_protocol_pg import formats
+
+    from helios_core import parallel
+
+    monkeypatch.setattr(formats, "PARALLEL_PART_ROWS", 1000)
+    monkeypatch.setattr(formats, "WORKERS", 3)
+    threads = set()
+    real = formats.text_data_rows
+
+    def spy(batch, columns):
+        import threading
+        threads.add(threading.current_thread().name)
+        return real(batch, columns)
+
+    monkeypatch.setattr(formats, "text_data_rows", spy)
+    session.execute("set timezone = 'Asia/Kolkata'; set datestyle = 'SQL, DMY'; set extra_float_digits = 0")
+    try:
+        result = session.execute(
+            "select timestamptz '2024-01-01 00:00+00' + i * interval '61 minutes' as t, (i / 7.0)::float8 as f, "
+            "case when i % 5 = 0 then null else 'é' || i end as s from generate_series(1, 3500) as g(i)")[-1]
+        batch = pa.Table.from_batches([b for b in result.batches if b.num_rows]).combine_chunks().to_batches()[0]
+        with session.rendering():
+            whole, starts = real(batch, result.columns)
+            buf, offsets = formats.data_row_block(batch, result.columns, [0, 0, 0])
+            first_row = data_rows_per_value(batch.slice(0, 1), result.columns, [0, 0, 0])[0]
+    finally:
+        session.execute("reset timezone; reset datestyle; reset extra_float_digits")
+    assert batch.num_rows == 3500
+    assert buf == whole and offsets == starts.tolist()
+    assert first_row == buf[:offsets[1]] and b"01/01/2024 06:31:00 IST" in first_row and b"0.142857142857143" in first_row
+    assert any(name.startswith("helios-parallel") for name in threads) and len(threads) >= 2
+    assert parallel.WORKERS >= 1
