@@ -2,9 +2,10 @@
 core and plugins: one statement's independent pieces (a percentile's sorting beside the other
 aggregates, the halves of a large result's encoding) done on the machine's cores at once.
 
-Only work that does not wait for this pool may be handed here: nothing a piece runs may start
-another piece and block on it. A piece runs with a copy of the caller's context variables, where
-the session's settings (TimeZone, DateStyle, client encoding) live.
+A piece runs with a copy of the caller's context variables, where the session's settings
+(TimeZone, DateStyle, client encoding) live. A piece may itself start pieces: a result asked for
+before any worker took its piece is computed by the asking thread, so no thread waits on work
+queued behind it.
 """
 
 from __future__ import annotations
