@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core import parallel
+from helios_core import parallel, pooled_arrays
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql.aggregates import (
     AggSpec,
@@ -256,7 +256,7 @@ def _sorted_runs(j: int, work: pa.Table, ks: list[str], has_mask: bool, desc: bo
     else:
         changes = np.flatnonzero(gid[1:] != gid[:-1]) + 1
         if len(changes) == count - 1:  # each group one run (a chunk stored by its keys): already in order
-            groups, values = gid, raw_values.copy()
+            groups, values = gid, pooled_arrays.converted(raw_values, raw_values.dtype, copy=True)
             starts = np.concatenate(([0], changes))
         else:
             by_group = np.argsort(gid, kind="stable")
@@ -466,7 +466,7 @@ class HashAggregate(Operator):
         if any(sets) or any(spec.uses_lists for spec in self.aggs):
             # input row numbers line groups up (and order them); a grand aggregate of direct
             # aggregates alone needs neither them nor a constant key
-            cols["__row"] = pa.array(np.arange(offset, offset + n, dtype=np.int64))
+            cols["__row"] = pa.array(pooled_arrays.arange(offset, n))
             cols["__one"] = pa.array(np.zeros(n, np.int8))
         int_scales: dict[int, int] = {}
         unscaled_memo: dict = {}

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core import pooled_arrays
 from helios_core.sql.operators import group_runs
 
 MIN_ROWS = 1 << 16  # below this Arrow's hash aggregation costs as little
@@ -85,7 +86,7 @@ def aggregate(work: pa.Table, ks: list[str], aggs: list[tuple], memo: dict) -> p
         return None  # the keys were hashed, or the first row of a group is not its smallest
     where = pa.array(firsts)
     out: dict[str, Any] = {k: work.column(k).take(where) for k in ks}
-    gid = gid.astype(np.intp, copy=False)  # what bincount indexes by: converted once, not per call
+    gid = pooled_arrays.converted(gid, np.intp)  # what bincount indexes by: converted once, not per call
     sizes = np.bincount(gid, minlength=count)
     for agg in aggs:
         col, fn = agg[0], agg[1]

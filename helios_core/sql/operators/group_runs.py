@@ -20,6 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core import pooled_arrays
+
 _INT_LIKE = (pa.types.is_integer, pa.types.is_timestamp, pa.types.is_date, pa.types.is_time,
              pa.types.is_duration)
 _COMBINED_LIMIT = 1 << 62
@@ -87,7 +89,7 @@ def _dense_by_first_appearance(combined: np.ndarray, span: int) -> tuple[np.ndar
     ids = np.empty(span, np.int32 if len(present) < (1 << 31) else np.int64)
     by_first = present[np.argsort(first[present])]
     ids[by_first] = np.arange(len(present))
-    out = np.empty(n, ids.dtype)
+    out = pooled_arrays.empty(n, ids.dtype)
     for start in _slices(n):
         np.take(ids, combined[start:start + _SLICE], out=out[start:start + _SLICE])
     return out, len(present), first[by_first]
@@ -95,7 +97,7 @@ def _dense_by_first_appearance(combined: np.ndarray, span: int) -> tuple[np.ndar
 
 def _combined_integers(raws: list[np.ndarray], plans: list[tuple[int, int, int]], n: int) -> np.ndarray:
     """Integer keys combined into one number per row (mixed radix of their widths), a slice at a time."""
-    combined = np.empty(n, np.int64)
+    combined = pooled_arrays.empty(n, np.int64)
     for start in _slices(n):
         acc = None
         for raw, (low, step, width) in zip(raws, plans, strict=True):

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core import pooled_arrays
 from helios_core.sql import types as T
 from helios_core.sql.functions.vec import Vec
 
@@ -194,7 +195,7 @@ def _column_unscaled(col: pa.ChunkedArray, sql_type: Any) -> tuple[Any, int] | N
         if len(ch):
             words = np.frombuffer(ch.buffers()[1], dtype=np.int64)
             pieces.append(words[2 * ch.offset: 2 * (ch.offset + len(ch)): 2])
-    return (np.concatenate(pieces) if pieces else np.zeros(0, np.int64)), col.type.scale
+    return pooled_arrays.concatenate(pieces, np.int64), col.type.scale
 
 
 def sum_fits_int64(values: np.ndarray, rows: int, memo: dict | None = None) -> bool:
