@@ -58,7 +58,12 @@ def start(fn: Callable[..., Any], *args: Any) -> Started:
     """``fn(*args)`` begun on a worker thread while the caller goes on; on one core it is simply
     done when its result is asked for."""
     work = _in_context(fn, args)
-    return Started(work, executor().submit(work) if WORKERS >= 2 else None)
+    if WORKERS < 2:
+        return Started(work, None)
+    try:
+        return Started(work, executor().submit(work))
+    except RuntimeError:  # the interpreter is shutting down (a statement a graceful stop lets finish)
+        return Started(work, None)
 
 
 def map_in_parallel(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
