@@ -86,7 +86,7 @@ class Scan(LogicalNode):
         self.indexes: list[tuple[str, str, str, bool]] = []
         self.index: tuple[str, str, list[Any]] | None = None
         self.residual: list[Compiled] = []
-        self.residual_simple: list[bool] = []  # residual[i] is ``column op constant``: no side effects
+        self.residual_simple: list[int] = []  # residual[i] is ``column op constant`` (2: over strings): no side effects
         self.residual_pure = False  # every residual term is pure (logical/pure_terms.py)
         self.residual_text = ""
         self.guard: Any = None  # run-time partition pruning: callable(ctx) -> False skips the scan

@@ -142,3 +142,33 @@ def test_small_decimals_to_float8_are_the_correctly_rounded_doubles(session):
         assert e == float(str((_e(x) / 1000).quantize(Decimal("1e-7"))))
     assert session.execute("SELECT count(*) FROM sf WHERE e::float8 < 0.05::float8")[-1].rows() == \
         [(sum(1 for x in range(1, ROWS + 1) if _e(x) < Decimal("0.05")),)]
+
+
+def test_string_terms_run_on_the_rows_the_other_terms_leave(chunked, monkeypatch):
+    """``column op constant`` terms over strings (IN, =, LIKE-free comparisons) are evaluated after
+    the fixed-width ones, on the rows those left (operators.basic.apply_scan_terms): the answer
+    is the row-by-row one, and the string column's comparisons see only the surviving rows."""
+    from helios_core.sql.operators import basic
+
+    seen: list[tuple[int, list[int]]] = []
+    real = basic.apply_scan_terms
+
+    def spy(b, parts, simple, ctx):
+        seen.append((b.num_rows, list(simple)))
+        return real(b, parts, simple, ctx)
+
+    monkeypatch.setattr(basic, "apply_scan_terms", spy)
+    sql = "SELECT id FROM pc WHERE s IN ('ab', 'zz') AND id >= 1000 AND id < 1200 AND v > 1 ORDER BY id"
+    got = _rows(chunked, sql)
+    monkeypatch.setattr(basic, "apply_scan_terms", real)
+    want = [(x,) for x in range(1000, 1200) if x % 4 in (0, 3) and (x % 50) / 4.0 > 1]
+    assert got == want and len(want) > 40
+    assert seen and all(levels.count(2) == 1 and levels.count(1) >= 2 for _, levels in seen)
+
+    calls: list[int] = []
+    from pyarrow import compute as pc
+
+    real_is_in = pc.is_in
+    monkeypatch.setattr(pc, "is_in", lambda values, *a, **k: calls.append(len(values)) or real_is_in(values, *a, **k))
+    assert _rows(chunked, sql) == want
+    assert calls and sum(calls) <= 200  # the IN saw only the rows with 1000 <= id < 1200

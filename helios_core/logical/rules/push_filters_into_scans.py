@@ -35,6 +35,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyarrow as pa
+
 from helios_core.logical import index_choice
 from helios_core.logical import nodes as L
 from helios_core.logical.pure_terms import is_pure
@@ -55,7 +57,7 @@ def push_filters_into_scans(node: Any) -> Any:
         scan.pk_lookup = [(k, equal[k]) for k in pk]
         keep = [i for i, term in enumerate(node.scan_terms) if not pins_key(term, pk)]
         scan.residual = [node.part(i) for i in keep]
-        scan.residual_simple = [node.scan_terms[i].pushable is not None for i in keep]
+        scan.residual_simple = [simple_level(node.scan_terms[i]) for i in keep]
         scan.residual_pure = all(is_pure(node.scan_terms[i].ast, scan.fields) for i in keep)
         scan.residual_text = " AND ".join(node.scan_terms[i].text for i in keep)
         return scan
@@ -69,10 +71,22 @@ def push_filters_into_scans(node: Any) -> Any:
         scan.index = index_choice.choose(scan.indexes, pushed)
     scan.prune_terms = pushed
     scan.residual = list(node.parts)
-    scan.residual_simple = [term.pushable is not None for term in node.scan_terms]
+    scan.residual_simple = [simple_level(term) for term in node.scan_terms]
     scan.residual_pure = all(is_pure(term.ast, scan.fields) for term in node.scan_terms)
     scan.residual_text = node.text
     return scan
+
+
+def simple_level(term: L.ScanTerm) -> int:
+    """0: not ``column op constant``; 1: one over a fixed-width column (a comparison costs next to
+    nothing per row); 2: one over a string column (hashing or comparing bytes per row: the scan
+    evaluates it on the rows the others leave, see operators.basic.apply_scan_terms)."""
+    if term.pushable is None:
+        return 0
+    strings = any(pa.types.is_string(t.arrow_type) or pa.types.is_large_string(t.arrow_type)
+                  or pa.types.is_binary(t.arrow_type) or pa.types.is_large_binary(t.arrow_type)
+                  for t in term.pushable if t.arrow_type is not None)
+    return 2 if strings else 1
 
 
 def pins_key(term: L.ScanTerm, pk: list[str]) -> bool:

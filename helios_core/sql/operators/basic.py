@@ -74,37 +74,41 @@ class Values(Operator):
         return 'Values Scan on "*VALUES*"'
 
 
-def apply_scan_terms(b: pa.RecordBatch, parts: list[Compiled], simple: list[bool], ctx: Any
+def apply_scan_terms(b: pa.RecordBatch, parts: list[Compiled], simple: list[int], ctx: Any
                      ) -> pa.RecordBatch | None:
-    """``apply_conjuncts`` for a scan's terms, where ``simple[i]`` marks ``column op constant``.
+    """``apply_conjuncts`` for a scan's terms, where ``simple[i]`` marks ``column op constant``
+    (1: over a fixed-width column, 2: over a string column; 0: anything else).
 
     Those have no side effects and cost a comparison each, while filtering the batch costs a
-    copy of every column: so their masks are combined and the batch filtered once (TPC-H Q6's
-    five range terms filtered the batch five times). A simple term that raises is left to
-    ``apply_conjuncts``, which tries it after the others as before.
+    copy of every column: so the masks of one level are combined and the batch filtered once
+    (TPC-H Q6's five range terms filtered the batch five times). The string terms come after
+    the others, on the rows those left: ``l_shipmode IN ('MAIL', 'SHIP')`` hashes every string it
+    sees (1.6 ms per 131,072 rows against 0.06 for a date comparison). A simple term that raises
+    is left to ``apply_conjuncts``, which tries it after the others as before.
     """
     if len(parts) < 2 or not any(simple):
         return apply_conjuncts(b, parts, ctx)
-    rest: list[Compiled] = []
-    mask = None
-    for part, easy in zip(parts, simple + [False] * (len(parts) - len(simple)), strict=True):
-        if not easy:
-            rest.append(part)
-            continue
-        try:
-            v = part.evaluate(b, ctx)
-        except (HeliosError, pa.ArrowInvalid):
-            rest.append(part)
-            continue
-        if v.scalar:
-            if v.value() is not True:
+    levels = list(simple) + [0] * (len(parts) - len(simple))
+    rest = [part for part, level in zip(parts, levels, strict=True) if not level]
+    for wanted in sorted({level for level in levels if level}):
+        mask = None
+        for part, level in zip(parts, levels, strict=True):
+            if level != wanted:
+                continue
+            try:
+                v = part.evaluate(b, ctx)
+            except (HeliosError, pa.ArrowInvalid):
+                rest.append(part)
+                continue
+            if v.scalar:
+                if v.value() is not True:
+                    return None
+                continue
+            mask = v.array if mask is None else pc.and_kleene(mask, v.array)
+        if mask is not None:
+            b = _filtered(b, mask)
+            if b.num_rows == 0:
                 return None
-            continue
-        mask = v.array if mask is None else pc.and_kleene(mask, v.array)
-    if mask is not None:
-        b = _filtered(b, mask)
-        if b.num_rows == 0:
-            return None
     return apply_conjuncts(b, rest, ctx) if rest else b
 
 

@@ -86,7 +86,7 @@ class TableScan(Operator):
         self.key_name = f"{table}_pkey"  # the primary key's index, as EXPLAIN names it
         self.alias = alias
         self.residual_parts: list[Compiled] | None = None
-        self.residual_simple: list[bool] = []  # which residual parts are ``column op constant``
+        self.residual_simple: list[int] = []  # which residual parts are ``column op constant`` (2: over strings)
         self.residual_pure = False  # every residual part is pure: batches may be filtered in parallel
         self.prune_terms: list[PushedTerm] = []  # checked by the residual too: only skip segments
         self.primary_key: list[str] = []
