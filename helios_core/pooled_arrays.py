@@ -30,10 +30,9 @@ def empty(n: int, dtype: np.dtype | type) -> np.ndarray:
 
 def arange(start: int, n: int, dtype: np.dtype | type = np.int64) -> np.ndarray:
     """``np.arange(start, start + n)``, filled a step at a time into ``empty``."""
+    if n * np.dtype(dtype).itemsize < POOLED_MIN_BYTES:
+        return np.arange(start, start + n, dtype=dtype)
     out = empty(n, dtype)
-    if out.base is None:  # numpy's own (small)
-        out[:] = np.arange(start, start + n, dtype=dtype)
-        return out
     for s in range(0, n, _FILL_STEP):
         k = min(_FILL_STEP, n - s)
         out[s:s + k] = np.arange(start + s, start + s + k, dtype=dtype)

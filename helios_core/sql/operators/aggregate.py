@@ -180,6 +180,11 @@ _EXACT_KEY = (pa.types.is_integer, pa.types.is_timestamp, pa.types.is_date, pa.t
               pa.types.is_large_string, pa.types.is_boolean, pa.types.is_decimal)
 
 
+def _exact_keys(work: pa.Table, ks: list[str]) -> bool:
+    """Every group key's equality is Arrow's value equality (``_EXACT_KEY``)."""
+    return all(any(test(work.schema.field(k).type) for test in _EXACT_KEY) for k in ks)
+
+
 def _percentile_shape(spec: AggSpec) -> bool:
     """percentile_cont/disc of one argument over one WITHIN GROUP key, not DISTINCT."""
     return spec.name in ("percentile_cont", "percentile_disc") and not spec.distinct and len(spec.order) == 1 \
@@ -192,9 +197,7 @@ def _percentile_by_sorting(spec: AggSpec, j: int, work: pa.Table, ks: list[str],
     group is then a run of rows already in value order, so no per-group lists are gathered (the
     list pass sorts every row, reorders the whole work table and groups it again on one thread).
     None when the keys' equality is not plain value equality (floats' NaN, nested values)."""
-    if not _percentile_shape(spec) or "__one" in ks or not len(first):
-        return None
-    if not all(any(test(work.schema.field(k).type) for test in _EXACT_KEY) for k in ks):
+    if not _percentile_shape(spec) or "__one" in ks or not len(first) or not _exact_keys(work, ks):
         return None
     desc, nulls_first = spec.order[0][1], spec.order[0][2]
     runs = _percentile_by_runs(spec, j, work, ks, has_mask, first, ngroups, F, desc, memo)
@@ -309,7 +312,7 @@ def _begin_sorted_runs(aggs: list[AggSpec], work: pa.Table, ks: list[str], memo:
         return
     for j, spec in enumerate(aggs):
         if not spec.uses_lists or not _percentile_shape(spec) or not _runs_apply(spec, j, work) \
-                or not all(any(test(work.schema.field(k).type) for test in _EXACT_KEY) for k in ks):
+                or not _exact_keys(work, ks):
             continue
         aggregate_by_ids.group_ids(work, ks, memo)
         aggregate_by_ids.rows_increasing(work, memo)

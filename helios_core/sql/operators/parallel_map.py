@@ -45,4 +45,3 @@ def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]
     finally:
         for f in pending:
             f.cancel()
-
