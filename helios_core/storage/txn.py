@@ -325,6 +325,7 @@ class Transaction(ReadOps, CatalogOps):
             layer.rowloc.absorb(w.own)
             if layer.pending_new:
                 layer.pending_new = [p for p in layer.pending_new if p[2] is not self]
+            w.ranges.clear()  # its entries hold this transaction: a cycle that kept the rows it wrote
 
     def spilled_files(self) -> list[str]:
         return [ch.spill for w in self.writes.values() for ch in w.chunks if ch.spill is not None]
@@ -394,6 +395,7 @@ class Transaction(ReadOps, CatalogOps):
                     layer.pk[key] = old
             if layer.pending_new:
                 layer.pending_new = [p for p in layer.pending_new if p[2] is not self]
+            w.ranges.clear()
 
     def _finish(self, state: str) -> None:
         locks = self.store.row_locks
