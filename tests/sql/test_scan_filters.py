@@ -52,12 +52,34 @@ CASES = [
     ("d > 1 AND e < 0 AND dt >= date '2024-06-01' AND id < 5000",
      lambda x: _value(x) is not None and _value(x) > 1 and _e(x) < 0 and x % 400 >= 152 and x < 5000),
     ("d IS NULL AND e > 0", lambda x: _value(x) is None and _e(x) > 0),
+    ("e = 1.250", lambda x: _e(x) == Decimal("1.25")),
+    ("e < 1.255", lambda x: _e(x) < Decimal("1.255")),
+    ("e < 12345678901234567.89", lambda x: True),
+    ("e > -99999999999999999999", lambda x: True),
+    ("e > -3 AND e < 3.000", lambda x: -3 < _e(x) < 3),
 ]
 
 
 @pytest.mark.parametrize(("where", "want"), CASES, ids=[c[0] for c in CASES])
 def test_terms_give_the_row_by_row_answer(session, where, want):
     assert _ids(session, where) == [x for x in range(1, ROWS + 1) if want(x)]
+
+
+def test_a_constant_the_column_type_holds_is_compared_without_casting_the_column():
+    """0.05 or 24 beside a numeric(15,2) column is converted, not the column (a cast of every
+    value per batch); a constant with more digits than the column keeps the exact comparison."""
+    import pyarrow as pa
+
+    from helios_core.sql import types as T
+    from helios_core.sql.functions.compare import _key_pair
+
+    col = pa.array([Decimal("0.04"), Decimal("0.05"), Decimal("-1.00")], pa.decimal128(15, 2))
+    a, b = _key_pair(col, pa.scalar(Decimal("0.05"), pa.decimal128(3, 2)), T.NUMERIC)
+    assert a is col and b.type == col.type and b.as_py() == Decimal("0.05")
+    b, a = _key_pair(pa.scalar(Decimal("24"), pa.decimal128(10, 0)), col, T.NUMERIC)
+    assert a is col and b.as_py() == Decimal("24.00")
+    a, b = _key_pair(col, pa.scalar(Decimal("0.055"), pa.decimal128(4, 3)), T.NUMERIC)
+    assert a.type.scale == b.type.scale == 3 and b.as_py() == Decimal("0.055")
 
 
 def test_a_term_that_fails_on_removed_rows_still_runs_after_the_others(session):
