@@ -76,7 +76,7 @@ def test_a_constant_the_column_type_holds_is_compared_without_casting_the_column
     col = pa.array([Decimal("0.04"), Decimal("0.05"), Decimal("-1.00")], pa.decimal128(15, 2))
     a, b = _key_pair(col, pa.scalar(Decimal("0.05"), pa.decimal128(3, 2)), T.NUMERIC)
     assert a is col and b.type == col.type and b.as_py() == Decimal("0.05")
-    b, a = _key_pair(pa.scalar(Decimal("24"), pa.decimal128(10, 0)), col, T.NUMERIC)
+    b, a = _key_pair(pa.scalar(Decimal(24), pa.decimal128(10, 0)), col, T.NUMERIC)
     assert a is col and b.as_py() == Decimal("24.00")
     a, b = _key_pair(col, pa.scalar(Decimal("0.055"), pa.decimal128(4, 3)), T.NUMERIC)
     assert a.type.scale == b.type.scale == 3 and b.as_py() == Decimal("0.055")
