@@ -640,8 +640,13 @@ class Store:
                 txn._undo()
                 txn._finish("aborted")
 
-            self._run_logged(payload, apply, fail)
+            try:
+                self._run_logged(payload, apply, fail)
+            except BaseException:
+                txn.let_writes_go()
+                raise
         self._compact_memtables(txn)
+        txn.let_writes_go()
         self._maybe_checkpoint()
         return ts
 

@@ -289,6 +289,16 @@ class Transaction(ReadOps, CatalogOps):
         with self.store.mu:
             self._undo()
             self._finish("aborted")
+        self.let_writes_go()
+
+    def let_writes_go(self) -> None:
+        """Forget a finished transaction's write log (its new chunks, undo lists). The object itself
+        can outlive it: a cached plan keeps the context it was planned in, and with it that
+        execution's transaction; its rows must not stay in memory with it (a checkpoint had
+        replaced them, yet they were held as long as the plan was cached)."""
+        if self.state != "active":
+            self.writes = {}
+            self._spills = []
 
     def __enter__(self) -> Self:
         return self
