@@ -463,3 +463,35 @@ def test_explain_json_of_writes(server: HeliosServer) -> None:
             await conn.close()
 
     anyio.run(main)
+
+
+def test_a_large_binary_result_reads_as_the_same_values_as_text(server: HeliosServer) -> None:
+    """asyncpg asks for every result column in binary; a result of thousands of rows is encoded
+    column-wise (integers, floats, booleans, dates and timestamps by numpy): the values, NULLs and
+    ±infinity must be those psycopg reads from the text form."""
+    import psycopg
+
+    query = """
+        select i, i::int2 as a, (i * 10000000000)::int8 as b, (i / 7.0)::float8 as c,
+               case when i % 3 = 0 then null else i % 2 = 0 end as d,
+               case when i % 5 = 0 then null else date '1970-01-01' + i * 3 end as e,
+               case when i = 7 then 'infinity'::timestamp when i % 4 = 0 then null
+                    else timestamp '1999-12-31 23:59:59.75' + i * interval '1 hour 1 second' end as f,
+               timestamptz '2000-01-01 00:00:00+00' - i * interval '90 minutes' as g,
+               (i / 3.0)::numeric(10, 3) as h, case when i % 6 = 0 then null else 'r' || i end as j
+        from generate_series(-2500, 2500) as s(i) order by i"""
+
+    async def binary() -> list[tuple]:
+        conn = await asyncpg.connect(_dsn(server))
+        try:
+            await conn.execute("set timezone = 'UTC'")
+            return [tuple(r) for r in await conn.fetch(query)]
+        finally:
+            await conn.close()
+
+    got = anyio.run(binary)
+    with psycopg.connect(f"host=127.0.0.1 port={server.port('postgres')} user=helios dbname=helios") as c:
+        c.execute("set timezone = 'UTC'")
+        want = c.execute(query.replace("order by i", "where i <> 7 order by i")).fetchall()  # psycopg has no infinity
+    assert [r[6] for r in got if r[0] == 7] == [dt.datetime.max]  # asyncpg's infinity
+    assert len(got) == 5001 and [r for r in got if r[0] != 7] == want

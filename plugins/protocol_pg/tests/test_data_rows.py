@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from helios_protocol_pg.formats import data_rows, data_rows_per_value, text_data_rows
+from helios_protocol_pg.formats import column_data_rows, data_rows, data_rows_per_value, text_data_rows
 
 from helios_core.engine import Engine
 
@@ -48,6 +48,47 @@ def test_column_wise_rows_match_per_value_rows(session, timezone):
             for k in (1, len(old) // 2):  # a slice of the batch (Arrow offsets not at zero)
                 part = batch.slice(k, 5)
                 assert text_data_rows(part, cols)[0] == b"".join(data_rows_per_value(part, cols, [0] * len(cols)))
+
+
+_NULLABLE = """
+select case when i % 5 = 0 then null else i end::int2 as a, case when i % 5 = 1 then null else i * 100000 end::int4 as b,
+       case when i % 5 = 2 then null else i * 10000000000 end::int8 as c,
+       case when i % 7 = 0 then null when i % 7 = 1 then 'NaN' when i % 7 = 2 then '-0'
+            when i % 7 = 3 then '-infinity' else i / 7.0 end::float8 as d,
+       case when i % 6 = 0 then null else i / 3.0 end::float4 as e,
+       case when i % 3 = 0 then null else i % 2 = 0 end as f,
+       case when i % 9 = 0 then null when i % 9 = 1 then 'infinity' when i % 9 = 2 then '-infinity'
+            else date '1999-12-31' + i * 400 end::date as g,
+       case when i % 8 = 0 then null when i % 8 = 1 then 'infinity' when i % 8 = 2 then '-infinity'
+            else timestamp '1950-01-01 00:00:00.25' + i * interval '97 days 1 second' end::timestamp as h,
+       case when i % 4 = 0 then null else timestamptz '2000-01-01 00:00:00+00' - i * interval '5 hours' end as j,
+       case when i % 4 = 1 then null else (i / 7.0)::numeric(12, 4) end as k,
+       case when i % 4 = 2 then null else 'tëxt ' || i end as l, array[i, null] as m,
+       case when i % 4 = 3 then null else ('{"k": ' || i || '}')::jsonb end as n
+from generate_series(-150, 150) as g(i)
+"""
+
+
+@pytest.mark.parametrize("query", [_SELECT, _NULLABLE], ids=["types", "nulls"])
+@pytest.mark.parametrize("which", ["all", "mixed"])
+def test_binary_columns_built_column_wise_match_per_value_rows(session, query, which):
+    """Binary-format columns (asyncpg asks for every column in binary) take the column-wise path:
+    the bytes of the per-value encoders, NULLs, NaN, -0, ±infinity and slices included."""
+    session.execute("set timezone = 'Asia/Kolkata'")
+    result = session.execute(query)[-1]
+    cols = result.columns
+    formats = [1] * len(cols) if which == "all" else [k % 2 for k in range(len(cols))]
+    batches = [b for b in result.batches if b.num_rows]
+    with session.rendering():
+        for batch in batches:
+            old = data_rows_per_value(batch, cols, formats)
+            buf, starts = column_data_rows(batch, cols, formats)
+            assert buf == b"".join(old)
+            assert starts.tolist() == [sum(len(r) for r in old[:k]) for k in range(len(old))]
+            part = batch.slice(3, 17)
+            assert column_data_rows(part, cols, formats)[0] == b"".join(data_rows_per_value(part, cols, formats))
+            if batch.num_rows >= 256:
+                assert data_rows(batch, cols, formats) == old
 
 
 def test_binary_columns_keep_the_per_value_path(session):
