@@ -195,7 +195,7 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
             return _composite_arrays(array, type_name)
         if oid in (bc.DATE, bc.TIMESTAMP, bc.TIMESTAMPTZ) and (
                 pa.types.is_date32(array.type) or pa.types.is_timestamp(array.type)):
-            return _datetime_binary(array, oid)
+            return _fixed_width_binary(array, oid).to_pylist()
         if oid == bc.TIME and pa.types.is_time64(array.type):  # from the microseconds: 24:00:00 is no Python time
             return _time_binary(array)
         if bc.ARRAY_ELEMENT.get(oid) == bc.NUMERIC:  # the same for the elements of numeric[]
@@ -218,20 +218,6 @@ RECORD_OID = 2249
 VOID_OID = 2278
 _EPOCH_SHIFT_DAYS = 10957  # 1970-01-01 to 2000-01-01, PostgreSQL's epoch for binary dates
 _INFINITIES = {2**31 - 1, -(2**31), 2**63 - 1, -(2**63)}
-
-
-def _datetime_binary(array: pa.Array, oid: int) -> list[bytes | None]:
-    """date/timestamp/timestamptz from their integers (days or microseconds since 1970), so
-    that years Python cannot hold and ±infinity (the integer extremes) go out as PostgreSQL's."""
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if oid == bc.DATE:
-        shift, pack = _EPOCH_SHIFT_DAYS, struct.Struct("!i").pack
-        ints = array.cast(pa.int32()).to_pylist()
-    else:
-        shift, pack = _EPOCH_SHIFT_DAYS * 86_400_000_000, struct.Struct("!q").pack
-        ints = array.cast(pa.int64()).to_pylist()
-    return [None if v is None else pack(v if v in _INFINITIES else v - shift) for v in ints]
 
 
 def _time_binary(array: pa.Array) -> list[bytes | None]:
@@ -393,7 +379,7 @@ def data_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) 
         if rows is not None:
             return rows
     if _column_wise(n, columns, formats):
-        buf, starts = text_data_rows(batch, columns) if not any(formats) else column_data_rows(batch, columns, formats)
+        buf, starts = _encoded_rows(batch, columns, formats)
         ends = starts[1:].tolist() + [len(buf)]
         return [buf[a:b] for a, b in zip(starts.tolist(), ends, strict=True)]
     return data_rows_per_value(batch, columns, formats)
@@ -419,16 +405,13 @@ def _text_data_rows_in_parts(batch: pa.RecordBatch, columns: Sequence,
     encoded on the machine's cores at once (432,000 rows of a rollup's six columns: 193 -> 116 ms
     on two cores)."""
     n = batch.num_rows
-
-    def encode(part: pa.RecordBatch) -> tuple[bytes, np.ndarray]:
-        return column_data_rows(part, columns, formats) if any(formats) else text_data_rows(part, columns)
-
     parts = min(WORKERS, n // PARALLEL_PART_ROWS)
     if parts < 2:
-        buf, starts = encode(batch)
+        buf, starts = _encoded_rows(batch, columns, formats)
         return buf, starts.tolist()
     step = -(-n // parts)
-    done = map_in_parallel(encode, [batch.slice(start, step) for start in range(0, n, step)])
+    done = map_in_parallel(lambda part: _encoded_rows(part, columns, formats),
+                           [batch.slice(start, step) for start in range(0, n, step)])
     offsets: list[int] = []
     base = 0
     for buf, starts in done:
@@ -461,6 +444,11 @@ def small_text_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[
         body = b"".join(_NULL_FIELD if v is None else _pack_i32(len(v)) + v for v in fields)
         out.append(b"D" + _pack_i32(len(body) + 6) + head + body)
     return out
+
+
+def _encoded_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) -> tuple[bytes, np.ndarray]:
+    """The column-wise DataRows: ``text_data_rows`` when every column is text, else ``column_data_rows``."""
+    return column_data_rows(batch, columns, formats) if any(formats) else text_data_rows(batch, columns)
 
 
 def _column_wise(n: int, columns: Sequence, formats: Sequence[int]) -> bool:
@@ -515,30 +503,35 @@ _BIG_ENDIAN = {bc.INT2: (pa.int16(), ">i2"), bc.INT4: (pa.int32(), ">i4"), bc.IN
 
 def binary_field_array(array: pa.Array | pa.ChunkedArray, oid: int, type_name: str) -> pa.Array:
     """One column's binary-format field values as a large_binary array (NULL where the value is):
-    integers, floats, booleans, dates and timestamps from their fixed-width values by numpy (the
-    big-endian bytes ``struct.pack`` gives one value at a time; asyncpg asks for every column in
-    binary); any other type through ``encode_column``'s encoders."""
+    fixed-width types by ``_fixed_width_binary`` (asyncpg asks for every column in binary), any
+    other type through ``encode_column``'s encoders."""
+    fixed = _fixed_width_binary(array, oid)
+    return fixed if fixed is not None else pa.array(encode_column(array, oid, type_name, True), pa.large_binary())
+
+
+def _fixed_width_binary(array: pa.Array | pa.ChunkedArray, oid: int) -> pa.Array | None:
+    """int2/4/8, float4/8, bool, date, timestamp and timestamptz as their big-endian wire bytes by
+    numpy (what ``struct.pack`` gives one value at a time), NULL kept; dates and timestamps from
+    their integers (days or microseconds since 1970), so that years Python cannot hold and
+    ±infinity (the integer extremes) go out as PostgreSQL's. None for any other type."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    valid = array.is_valid() if array.null_count else None
     t = array.type
     fixed = _BIG_ENDIAN.get(oid)
     if fixed is not None and t == fixed[0]:
         data = np.ascontiguousarray(pc.fill_null(array, 0).to_numpy(zero_copy_only=False), dtype=fixed[1])
         out = _fixed_bytes(data.view(np.uint8), data.dtype.itemsize)
     elif oid == bc.BOOL and pa.types.is_boolean(t):
-        data = pc.fill_null(array, False).to_numpy(zero_copy_only=False).astype(np.uint8)
-        out = _fixed_bytes(data, 1)
+        out = _fixed_bytes(pc.fill_null(array, False).to_numpy(zero_copy_only=False).astype(np.uint8), 1)
     elif (oid == bc.DATE and pa.types.is_date32(t)) or (
             oid in (bc.TIMESTAMP, bc.TIMESTAMPTZ) and pa.types.is_timestamp(t)):
         width, shift = (4, _EPOCH_SHIFT_DAYS) if oid == bc.DATE else (8, _EPOCH_SHIFT_DAYS * 86_400_000_000)
         ints = pc.fill_null(array.cast(pa.int32() if width == 4 else pa.int64()), 0).to_numpy(zero_copy_only=False)
-        ends = np.isin(ints, list(_INFINITIES))  # ±infinity go out as the integer extremes themselves
-        data = np.where(ends, ints, ints - shift).astype(">i4" if width == 4 else ">i8")
+        data = np.where(np.isin(ints, list(_INFINITIES)), ints, ints - shift).astype(">i4" if width == 4 else ">i8")
         out = _fixed_bytes(data.view(np.uint8), width)
     else:
-        return pa.array(encode_column(array, oid, type_name, True), pa.large_binary())
-    return out if valid is None else pc.if_else(valid, out, pa.scalar(None, pa.large_binary()))
+        return None
+    return out if not array.null_count else pc.if_else(array.is_valid(), out, pa.scalar(None, pa.large_binary()))
 
 
 def _fixed_bytes(data: np.ndarray, width: int) -> pa.Array:
