@@ -91,3 +91,52 @@ def test_float_sums_add_in_input_order(s):
     got = dict(s.execute("select k, sum(v) from m where v is not null and v <> 'NaN' and v <> 'Infinity' "
                          "group by k")[0].rows())
     assert got == expected  # bit for bit: each group's values added one after another, as scanned
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Rows stored grouped: each (hour, repo) group is one run of consecutive rows, as in a
+    time-series chunk sorted by its keys."""
+    session = helios_core.connect()
+    session.execute("create table r (t timestamptz, repo int, v float8, i int, status text)")
+    session.execute(
+        "insert into r select '2024-01-01 00:00+00'::timestamptz + (x / 700) * interval '1 hour' "
+        "+ (x % 700) * interval '1 second', (x / 70) % 10, "
+        "case when x % 23 = 0 then null else ((x * 7919) % 1000) / 7.0 end, "
+        "case when x % 29 = 0 then null else x % 1000 - 500 end, "
+        f"case when x % 7 = 0 then 'failed' else 'ok' end from generate_series(0, {ROWS - 1}) x")
+    yield session
+    session.close()
+
+
+@pytest.mark.parametrize("sql", [
+    ("select date_trunc('hour', t) h, repo, count(*), avg(v), count(v), sum(i), count(i), "
+     "count(*) filter (where status = 'failed'), sum(case when i > 0 then 1 else 0 end) from r "
+     "group by 1, 2 order by 1, 2"),
+    "select repo, date_trunc('hour', t), sum(v) filter (where status = 'ok') from r group by 1, 2 order by 1, 2",
+    ("select date_trunc('hour', t), repo, percentile_cont(0.95) within group (order by v), count(*) from r "
+     "group by 1, 2 order by 1, 2"),
+])
+def test_groups_stored_as_runs_give_the_hash_aggregations_answers(runs, monkeypatch, sql):
+    seen: list[bool] = []
+    original = aggregate_by_ids.run_starts
+
+    def spy(*args):
+        out = original(*args)
+        seen.append(out is not None)
+        return out
+
+    monkeypatch.setattr(aggregate_by_ids, "run_starts", spy)
+    by_ids, hashed, taken = _both(runs, monkeypatch, sql)
+    assert taken and taken[0] and seen and seen[0], "each group one run: totals per run, not by id"
+    assert _same(by_ids, hashed), sql
+
+
+def test_float_sums_of_runs_add_in_input_order(runs):
+    rows = runs.execute("select date_trunc('hour', t), repo, v from r where v is not null")[0].rows()
+    expected: dict[tuple, float] = {}
+    for h, repo, v in rows:
+        expected[(h, repo)] = expected.get((h, repo), 0.0) + v
+    got = {(h, repo): v for h, repo, v in runs.execute(
+        "select date_trunc('hour', t), repo, sum(v) from r where v is not null group by 1, 2")[0].rows()}
+    assert got == expected

@@ -69,6 +69,33 @@ def test_float_sum_overflow_is_an_error_but_infinite_input_is_not(db):
     assert rows == [(1e308,)]
 
 
+def test_float_accum_bounds_over_chunks_with_nan_and_huge_values():
+    """The overflow bound reads a column's least and greatest value chunk by chunk: a NaN or a
+    huge value in a later chunk still counts (Python's min() of floats would drop the NaN)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from helios_core.sql.aggregates import _float_bounds, float_accum_may_overflow
+
+    plain = pa.chunked_array([pa.array([1.0, 2.0]), pa.array([-3.0, 0.5])])
+    assert _float_bounds(plain) == (-3.0, 2.0)
+    with_nan = pa.chunked_array([pa.array([1.0, 2.0]), pa.array([np.nan, 0.5])])
+    low, high = _float_bounds(with_nan)
+    assert np.isnan(low) and np.isnan(high)
+    assert not float_accum_may_overflow(with_nan)  # NaN is not an overflow: the finite values are small
+    assert float_accum_may_overflow(pa.chunked_array([pa.array([1.0]), pa.array([1e300])]))
+    assert _float_bounds(pa.chunked_array([pa.array([1.0, None]), pa.array([4.0])])) == (1.0, 4.0)
+    assert _float_bounds(pa.chunked_array([], pa.float64())) == (None, None)
+
+
+def test_float_avg_overflow_in_a_large_grouped_input(db):
+    db.execute("CREATE TABLE accum_big AS SELECT g % 3 AS k, CASE WHEN g = 90000 THEN 1e308::float8 "
+               "ELSE g::float8 END AS x FROM generate_series(1, 100000) g")
+    assert sqlstate(db, "SELECT k, avg(x) FROM accum_big GROUP BY k") == "22003"
+    _, rows = run(db, "SELECT k, avg(x) FROM accum_big WHERE x < 1e300 GROUP BY k ORDER BY k")
+    assert [r[0] for r in rows] == [0, 1, 2]
+
+
 def test_or_and_between_do_not_run_terms_on_settled_rows(db):
     _, rows = run(db, "SELECT x FROM (VALUES (0), (2), (NULL)) v(x) WHERE x = 0 OR 1/x >= 0")
     assert sorted(rows) == [(0,), (2,)]

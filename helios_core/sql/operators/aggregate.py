@@ -257,10 +257,10 @@ def _sorted_runs(j: int, work: pa.Table, ks: list[str], has_mask: bool, desc: bo
         groups, values = gid[by_group], raw_values[by_group]
         starts = np.flatnonzero(np.diff(groups, prepend=-1)) if len(groups) else np.zeros(0, np.int64)
     else:
-        changes = np.flatnonzero(gid[1:] != gid[:-1]) + 1
-        if len(changes) == count - 1:  # each group one run (a chunk stored by its keys): already in order
+        runs = aggregate_by_ids.run_starts(work, ks, memo)
+        if runs is not None:  # each group one run (a chunk stored by its keys): already in order
             groups, values = gid, pooled_arrays.converted(raw_values, raw_values.dtype, copy=True)
-            starts = np.concatenate(([0], changes))
+            starts = runs
         else:
             by_group = np.argsort(gid, kind="stable")
             groups, values = gid[by_group], raw_values[by_group]
@@ -315,6 +315,7 @@ def _begin_sorted_runs(aggs: list[AggSpec], work: pa.Table, ks: list[str], memo:
                 or not _exact_keys(work, ks):
             continue
         aggregate_by_ids.group_ids(work, ks, memo)
+        aggregate_by_ids.run_starts(work, ks, memo)
         aggregate_by_ids.rows_increasing(work, memo)
         memo[("sorted runs", j)] = parallel.start(_sorted_runs, j, work, ks, f"m{j}" in work.column_names,
                                                   spec.order[0][1], memo)

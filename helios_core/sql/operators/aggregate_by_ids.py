@@ -49,6 +49,28 @@ def group_ids(work: pa.Table, ks: list[str], memo: dict) -> tuple[np.ndarray, in
     return memo[key]
 
 
+def run_starts(work: pa.Table, ks: list[str], memo: dict) -> np.ndarray | None:
+    """Where each group's rows begin when every group is one run of rows (a time-series chunk
+    stored sorted by its keys gives that), else None; computed once per work table and keys.
+    Groups are numbered by first appearance, so in that case group i is the i-th run."""
+    key = ("run starts", tuple(ks))
+    if key not in memo:
+        gid, count, _ = group_ids(work, ks, memo)
+        changes = np.flatnonzero(gid[1:] != gid[:-1]) + 1
+        memo[key] = np.concatenate(([0], changes)) if len(changes) == count - 1 else None
+    return memo[key]
+
+
+def _per_group_total(values: np.ndarray, gid: Any, starts: np.ndarray | None, count: int) -> np.ndarray:
+    """Each group's total of integer or boolean ``values``, exactly: one add per run where the
+    groups are runs, else counted by id (``gid`` as a callable giving the intp ids)."""
+    if starts is not None:
+        return np.add.reduceat(values, starts, dtype=np.int64)
+    if values.dtype == np.bool_:
+        return np.bincount(gid()[values], minlength=count).astype(np.int64)
+    return np.rint(np.bincount(gid(), weights=values, minlength=count)).astype(np.int64)
+
+
 def rows_increasing(work: pa.Table, memo: dict) -> bool:
     """``increasing`` of the work table's ``__row``, checked once per work table."""
     if "__row increasing" not in memo:
@@ -86,8 +108,15 @@ def aggregate(work: pa.Table, ks: list[str], aggs: list[tuple], memo: dict) -> p
         return None  # the keys were hashed, or the first row of a group is not its smallest
     where = pa.array(firsts)
     out: dict[str, Any] = {k: work.column(k).take(where) for k in ks}
-    gid = pooled_arrays.converted(gid, np.intp)  # what bincount indexes by: converted once, not per call
-    sizes = np.bincount(gid, minlength=count)
+    starts = run_starts(work, ks, memo)
+    ids: list[np.ndarray] = []
+
+    def intp_ids() -> np.ndarray:  # what bincount indexes by: converted once, and only if asked for
+        if not ids:
+            ids.append(pooled_arrays.converted(gid, np.intp))
+        return ids[0]
+
+    sizes = np.diff(starts, append=n) if starts is not None else np.bincount(intp_ids(), minlength=count)
     for agg in aggs:
         col, fn = agg[0], agg[1]
         name = f"{col}_{fn}"
@@ -98,7 +127,7 @@ def aggregate(work: pa.Table, ks: list[str], aggs: list[tuple], memo: dict) -> p
             out[name] = arr.take(where)
             continue
         valid = arr.is_valid().to_numpy(zero_copy_only=False) if arr.null_count else None
-        counts = sizes if valid is None else np.bincount(gid[valid], minlength=count)
+        counts = sizes if valid is None else _per_group_total(valid, intp_ids, starts, count)
         if fn == "count":
             out[name] = pa.array(counts, pa.int64())
             continue
@@ -109,11 +138,13 @@ def aggregate(work: pa.Table, ks: list[str], aggs: list[tuple], memo: dict) -> p
                 return None  # a sum float64 might round: the hash aggregation sums exactly
             if low == high == 0:  # e.g. no infinite input
                 sums = pa.array(np.zeros(count, np.int64))
-            elif low >= 0 and high <= 1:  # flags (a FILTER's count): the ones' ids counted, no float weights
-                sums = pa.array(np.bincount(gid[values.astype(bool)], minlength=count).astype(np.int64))
+            elif low == high == 1 and valid is None:  # count(*)'s ones: the group sizes
+                sums = pa.array(sizes.astype(np.int64))
+            elif low >= 0 and high <= 1:  # flags (a FILTER's count): the ones counted, no float weights
+                sums = pa.array(_per_group_total(values.astype(bool), intp_ids, starts, count))
             else:
-                sums = pa.array(np.rint(np.bincount(gid, weights=values, minlength=count)).astype(np.int64))
-        else:
-            sums = pa.array(np.bincount(gid, weights=values, minlength=count))
+                sums = pa.array(_per_group_total(values, intp_ids, starts, count))
+        else:  # floats: added one by one in row order, as PostgreSQL does
+            sums = pa.array(np.bincount(intp_ids(), weights=values, minlength=count))
         out[name] = pc.if_else(pa.array(counts > 0), sums, pa.nulls(count, sums.type))
     return pa.table(out)

@@ -53,7 +53,11 @@ def _direct(raw: np.ndarray, n: int) -> tuple[int, int, int] | None:
     step = 0
     if high - low >= n:  # sparse: look for a common step
         for start in _slices(n):
-            step = int(np.gcd(step, np.gcd.reduce(np.subtract(raw[start:start + _SLICE], low, dtype=np.int64))))
+            part = raw[start:start + _SLICE]
+            heads = np.flatnonzero(part[1:] != part[:-1]) + 1
+            # keys stored in runs (hour buckets of rows sorted by time): one value per run will do
+            part = np.concatenate((part[:1], part[heads])) if len(heads) < len(part) // 4 else part
+            step = int(np.gcd(step, np.gcd.reduce(np.subtract(part, low, dtype=np.int64))))
             if step == 1:
                 break
     step = step or 1
