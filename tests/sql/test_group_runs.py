@@ -132,3 +132,32 @@ def test_percentile_runs_sorted_on_a_worker_beside_the_other_aggregates(monkeypa
     started.clear()
     monkeypatch.setattr(aggregate, "PARALLEL_MIN_ROWS", 1 << 20)
     assert s.execute(query)[-1].rows() == inline and started == []
+
+
+@pytest.mark.parametrize("slice_rows", [1 << 20, 5])
+@pytest.mark.parametrize("seed", range(4))
+def test_keys_stored_in_runs_numbered_one_run_at_a_time(seed, slice_rows, monkeypatch):
+    """Rows stored grouped (few runs of equal keys): the ids, the first rows and the runs' starts
+    are those of the row-by-row numbering; a group that comes back in a later run has no run
+    starts (it is not one run)."""
+    monkeypatch.setattr(group_runs, "_SLICE", slice_rows)
+    rng = np.random.default_rng(seed)
+    keys = [(int(h), int(r)) for h in range(12) for r in rng.permutation(5)[:rng.integers(1, 6)]]
+    if seed % 2:
+        keys.append(keys[0])  # a group seen again after others
+    lengths = rng.integers(4, 30, len(keys))
+    hours = np.repeat([k[0] * 3_600_000_000 for k in keys], lengths)
+    repos = np.repeat([k[1] for k in keys], lengths).astype(np.int32)
+    columns = [pa.array(hours, pa.int64()).cast(pa.timestamp("us", "UTC")), pa.array(repos)]
+    ids, count, first, runs = group_runs.group_ids_and_runs(columns)
+    expected = _expected_ids([hours.tolist(), repos.tolist()])
+    assert ids.tolist() == expected and count == max(expected) + 1
+    assert first.tolist() == [expected.index(k) for k in range(count)]
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    if seed % 2:
+        assert runs is None
+    else:
+        assert runs.tolist() == starts.tolist()
+    values = rng.integers(0, 50, 400).tolist()  # no long runs: numbered row by row
+    ids, count, _first, runs = group_runs.group_ids_and_runs([pa.array(values)])
+    assert ids.tolist() == _expected_ids([values]) and runs is None

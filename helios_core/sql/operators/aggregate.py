@@ -246,7 +246,7 @@ def _sorted_runs(j: int, work: pa.Table, ks: list[str], has_mask: bool, desc: bo
     aggregates (``HashAggregate._one_set`` begins it on a worker thread beside them)."""
     arg = work.column(f"a{j}_0").combine_chunks()
     raw = _RUN_SORTABLE[arg.type.id]
-    gid, count, _ = aggregate_by_ids.group_ids(work, ks, memo)
+    gid, _count, _ = aggregate_by_ids.group_ids(work, ks, memo)
     raw_values = arg.view(raw).to_numpy(zero_copy_only=False)
     if arg.null_count or has_mask:
         keep = arg.is_valid()

@@ -45,7 +45,10 @@ def group_ids(work: pa.Table, ks: list[str], memo: dict) -> tuple[np.ndarray, in
     """``group_runs.group_ids`` of the key columns ``ks``, computed once per work table and keys."""
     key = tuple(ks)
     if key not in memo:
-        memo[key] = group_runs.group_ids([work.column(k).combine_chunks() for k in ks])
+        ids, count, firsts, runs = group_runs.group_ids_and_runs([work.column(k).combine_chunks() for k in ks])
+        if runs is not None:
+            memo[("run starts", key)] = runs
+        memo[key] = ids, count, firsts
     return memo[key]
 
 

@@ -117,6 +117,44 @@ def _combined_integers(raws: list[np.ndarray], plans: list[tuple[int, int, int]]
     return combined
 
 
+def _run_heads(raws: list[np.ndarray], n: int) -> np.ndarray | None:
+    """The rows where any key differs from the row before (row 0 first), when such runs of equal
+    keys are few (under a quarter of the rows); None otherwise."""
+    change = np.zeros(n - 1, np.bool_)
+    for raw in raws:
+        for start in _slices(n - 1):
+            stop = min(start + _SLICE, n - 1)
+            change[start:stop] |= raw[start + 1:stop + 1] != raw[start:stop]
+    heads = np.flatnonzero(change)
+    if len(heads) >= n // 4:
+        return None
+    heads += 1
+    return np.concatenate((np.zeros(1, heads.dtype), heads))
+
+
+def group_ids_and_runs(columns: list[pa.Array]) -> tuple[np.ndarray, int, np.ndarray | None, np.ndarray | None]:
+    """``group_ids``, and where each group's rows begin when every group is one run of rows
+    (None otherwise). Integer keys stored in runs (a time-series chunk sorted by partition and
+    time: 10M rows, 432,000 runs) are numbered one run at a time, not one row at a time."""
+    if not columns:
+        raise ValueError("no key columns")
+    n = len(columns[0])
+    raws = [_integers_of(col) for col in columns] if n > 1 else []
+    heads = _run_heads(raws, n) if raws and all(raw is not None for raw in raws) else None
+    if heads is None:
+        ids, count, firsts = group_ids(columns)
+        return ids, count, firsts, None
+    head_ids, count, head_firsts = group_ids([col.take(pa.array(heads)) for col in columns])
+    ids = pooled_arrays.empty(n, head_ids.dtype)
+    lengths = np.diff(heads, append=n)
+    step = 1 << 16  # runs at a time: the repeated piece stays a small temporary
+    for a in range(0, len(heads), step):
+        b = min(a + step, len(heads))
+        ids[heads[a]:heads[b] if b < len(heads) else n] = np.repeat(head_ids[a:b], lengths[a:b])
+    firsts = heads[head_firsts] if head_firsts is not None else None
+    return ids, count, firsts, heads if count == len(heads) else None
+
+
 def group_ids(columns: list[pa.Array]) -> tuple[np.ndarray, int, np.ndarray | None]:
     """Each row's group over the key ``columns`` (equal values, NULLs equal to each other), as
     dense ids numbered in the order the groups first appear; the number of groups; and each
