@@ -7,7 +7,8 @@ cluster (bench.pg_cluster) with a plain table and a btree on time, and DuckDB in
 same seeded events (time over 90 days, repo_id, duration_ms, status) go into each. Prints:
 
 * ingest by COPY FROM STDIN (all events) and by 1,000-row INSERT batches from ``--clients``
-  concurrent clients (``--insert-events`` of them), events/s;
+  concurrent clients (``--insert-events`` of them), events/s, after a CHECKPOINT on both systems
+  so that the INSERTs do not share the machine with writing out the COPY;
 * the seed's hourly rollup over the 90 days (``time_bucket('1 hour', time), repo_id``: builds,
   avg and p95 (percentile_cont) of duration_ms, failures): HeliosDB over the raw rows,
   HeliosDB's continuous aggregate of the same query, PostgreSQL (date_bin with TimescaleDB's
@@ -16,6 +17,8 @@ same seeded events (time over 90 days, repo_id, duration_ms, status) go into eac
   a loaded machine does not inflate; every answer is compared row by row with PostgreSQL's;
 * a dashboard read of the continuous aggregate (one repo, 90 days: 2,160 rows), since the
   whole rollup is 200 x 2,160 rows and reading it is mostly sending them;
+* other queries over the continuous aggregate (hourly totals of all repos, per-repo totals, one
+  day of every repo), each answer checked against DuckDB computing the same over the raw events;
 * bytes on disk right after the compression job packed the chunks (every chunk of the 90 days is
   older than compression_after; before the continuous aggregate exists): HeliosDB's whole data
   directory (segments, WAL, manifests) and its chunks (heliosdb.chunks) beside
@@ -65,6 +68,13 @@ ROLLUP = f"SELECT {{bucket}} AS hour, repo_id, {AGGREGATES} FROM build_metrics W
 CAGG = ("CREATE CONTINUOUS AGGREGATE hourly WITH (timeseries = 'build_metrics', interval = '1h') AS "
         f"SELECT time_bucket('1 hour', time) AS hour, repo_id, {AGGREGATES} FROM build_metrics GROUP BY hour, repo_id")
 CAGG_READ = "SELECT * FROM hourly WHERE hour >= '2024-01-01 00:00+00' AND hour < '2024-03-31 00:00+00'"
+CAGG_QUERIES = {  # name: query over the continuous aggregate ``hourly`` (DuckDB runs it over the rollup)
+    "hourly totals  ": ("SELECT hour, sum(builds) AS builds, sum(failures) AS failures, max(p95_ms) AS p95 "
+                        "FROM hourly GROUP BY hour"),
+    "per-repo totals": "SELECT repo_id, sum(builds) AS builds, avg(avg_ms) AS avg_ms, max(p95_ms) AS p95 FROM hourly "
+                       "GROUP BY repo_id",
+    "one day        ": ("SELECT * FROM hourly WHERE hour >= '2024-02-01 00:00+00' AND hour < '2024-02-02 00:00+00'"),
+}
 DASHBOARD = ("SELECT hour, builds, avg_ms, p95_ms, failures FROM hourly WHERE repo_id = 7 "
              "AND hour >= '2024-01-01 00:00+00' AND hour < '2024-03-31 00:00+00' ORDER BY hour")
 PG_DASHBOARD = (f"SELECT date_bin('1 hour', time, '2000-01-03 00:00+00') AS hour, {AGGREGATES} FROM build_metrics "
@@ -223,6 +233,12 @@ def main() -> None:
                 _say(f"{name} ingest COPY            {rate:>12,.0f} events/s{used}")
             if args.insert_events:
                 rows = _rows(extra)
+                # each ingest measured on its own: both systems write out what the COPY left in
+                # memory first (HeliosDB's memtable to segments, PostgreSQL's dirty buffers)
+                started = time.perf_counter()
+                for conn in (h, p):
+                    conn.execute("CHECKPOINT")
+                _say(f"CHECKPOINT on both after the COPY: {time.perf_counter() - started:,.1f} s")
                 for name, dsn in (("helios  ", helios.pg_dsn()), ("postgres", pg_dsn)):
                     cpu = cpu_seconds(pid)
                     rate = _rate(args.insert_events, lambda d=dsn: _insert_batches(d, rows, args.clients))
@@ -283,6 +299,14 @@ def main() -> None:
                         cpu_ratio = f"{statistics.median(t.cpu) / ref_cpu:.3f}x" if ref_cpu else "n/a (under a clock tick)"
                         _say(f"  {name} / postgres: wall {statistics.median(t.wall) / statistics.median(reference.wall):.3f}x,"
                              f" CPU {cpu_ratio}")
+            _say("other queries over the continuous aggregate (answers checked against DuckDB over the raw events):")
+            duck_hourly = ROLLUP.format(bucket="time_bucket(INTERVAL '1 hour', time)")
+            for name, sql in CAGG_QUERIES.items():
+                t = Timing(args.runs, lambda q=sql: h.execute(q).fetchall(), h_cpu)
+                expected = duck.execute(f"WITH hourly AS ({duck_hourly}) {sql}").fetchall()
+                diff = differences(t.rows, expected, 1)
+                _say(f"  helios cagg {name} {t.line()}  ({len(t.rows):,} rows): "
+                     f"{'same as DuckDB' if diff is None else 'DIFFERS: ' + diff}")
     finally:
         cluster.stop()
         helios.stop()
