@@ -97,6 +97,9 @@ def run(session: Any, args: dict) -> Result:
     if finish_sql is None:
         raise HeliosError("missing time_bucket_gapfill argument: could not infer finish from WHERE clause",
                           sqlstate="22023", hint="Give start and finish, or bound the time column in WHERE.")
+    # output names as TimescaleDB gives them: an item without an alias is named after its outer call
+    renamed = {i: _call_name(it) for i, it in enumerate(items)
+               if not isinstance(it, exp.Alias) and (_call_name(it) in _FILLERS or i == bucket_index)}
     fillers: dict[int, str] = {}
     for i, it in enumerate(items):
         inner = it.this if isinstance(it, exp.Alias) else it
@@ -124,9 +127,9 @@ def run(session: Any, args: dict) -> Result:
     if start is None or finish is None:
         raise HeliosError("invalid time_bucket_gapfill argument: start and finish cannot be NULL", sqlstate="22004")
     rows = _fill(outcome.rows, bucket_index, keys, fillers, _interval_step(width), start, finish)
-    names = [n for n, _ in outcome.columns]
+    names = [renamed.get(i, n) for i, (n, _) in enumerate(outcome.columns)]
     rows = _ordered(rows, order, names, bucket_index, keys)
-    columns = [result_column(n, t) for n, t in outcome.columns]
+    columns = [result_column(n, t) for n, (_, t) in zip(names, outcome.columns, strict=True)]
     arrays = [pa.array([r[i] for r in rows], t.arrow_type) for i, (_, t) in enumerate(outcome.columns)]
     batch = pa.record_batch(arrays, names=names)
     return Result(kind="SELECT", command_tag=f"SELECT {len(rows)}", columns=columns, batches=[batch],

@@ -55,3 +55,15 @@ def test_errors(metrics):
     e = metrics.error("SELECT time_bucket_gapfill('1 day', time, '2024-01-01', '2024-01-03') AS day, "
                       "count(*) FROM metrics GROUP BY day LIMIT 1")
     assert e.sqlstate == "0A000"
+
+
+def test_output_columns_are_named_as_timescaledb_names_them(metrics):
+    """An item without an alias is named after its outer call (locf, interpolate,
+    time_bucket_gapfill), not after what the rewrite runs in its place."""
+    result = metrics.session.execute(
+        "SELECT time_bucket_gapfill('1 day', time), device_id, avg(value), locf(avg(value)), "
+        "interpolate(avg(value)), locf(avg(value)) AS carried FROM metrics "
+        "WHERE time >= '2024-01-01' AND time < '2024-01-06' GROUP BY 1, device_id ORDER BY 2, 1")[-1]
+    assert [c.name for c in result.columns] == ["time_bucket_gapfill", "device_id", "avg", "locf", "interpolate",
+                                                "carried"]
+    assert result.row_count == 10
