@@ -5,7 +5,9 @@ aggregates, the halves of a large result's encoding) done on the machine's cores
 A piece runs with a copy of the caller's context variables, where the session's settings
 (TimeZone, DateStyle, client encoding) live. A piece may itself start pieces: a result asked for
 before any worker took its piece is computed by the asking thread, so no thread waits on work
-queued behind it.
+queued behind it. The CPU time a worker spends on a statement's pieces is added to the
+statement's ``CPU_ACCOUNT`` when it has one: a branch's max_cpu_percent charges it
+(branching/limits.py), so pieces on other threads are not free CPU for a throttled tenant.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -49,9 +52,47 @@ class Started:
         return self._future.result()
 
 
+class CpuAccount:
+    """CPU seconds that worker threads spent on one statement's pieces, until taken."""
+
+    __slots__ = ("_lock", "_seconds")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seconds = 0.0
+
+    def add(self, seconds: float) -> None:
+        with self._lock:
+            self._seconds += seconds
+
+    def take(self) -> float:
+        """The seconds added since the last take."""
+        with self._lock:
+            seconds, self._seconds = self._seconds, 0.0
+        return seconds
+
+
+CPU_ACCOUNT: contextvars.ContextVar[CpuAccount | None] = contextvars.ContextVar("helios_parallel_cpu_account",
+                                                                                 default=None)
+
+
 def _in_context(fn: Callable[..., Any], args: tuple) -> Callable[[], Any]:
     context = contextvars.copy_context()
-    return lambda: context.run(fn, *args)
+    account = context.get(CPU_ACCOUNT)
+    if account is None:
+        return lambda: context.run(fn, *args)
+    caller = threading.get_ident()
+
+    def counted() -> Any:
+        if threading.get_ident() == caller:  # done by the asking thread: its own CPU time has it
+            return context.run(fn, *args)
+        started = time.thread_time()
+        try:
+            return context.run(fn, *args)
+        finally:
+            account.add(time.thread_time() - started)
+
+    return counted
 
 
 def start(fn: Callable[..., Any], *args: Any) -> Started:

@@ -10,7 +10,7 @@
   one tenant's big query cannot make another's small one fail. Not counted: transient
   buffers inside one Arrow kernel call, and a result set the protocol has not sent yet.
 * ``max_cpu_percent``: a token bucket per branch. Statements spend the CPU time of their
-  thread; the bucket refills at ``percent`` of one core per second (burst: 0.1 s). A
+  thread and of the worker threads that did pieces of them (``parallel.CPU_ACCOUNT``); the bucket refills at ``percent`` of one core per second (burst: 0.1 s). A
   statement that finds the bucket in debt waits (queued) until it is paid off, and a running
   one pays as it goes: at each cancellation check between batches it spends what it used
   and sleeps while the bucket is in debt. Throttled, never failed.
@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 
-from helios_core import statement_gate, time_budget
+from helios_core import parallel, statement_gate, time_budget
 from helios_core.branching import records
 from helios_core.errors import OutOfMemory, TooManyConnections
 from helios_core.sql.context import QueryContext
@@ -206,12 +206,13 @@ class MemoryBoundedContext(QueryContext):
         t0, branch, rate, thread = (*start, None)[:4]
         now = time.thread_time()
         session._branch_cpu_start = (now, branch, rate, threading.get_ident())
+        workers = _workers_cpu()
         if thread not in (None, threading.get_ident()):
-            return  # thread_time of another thread: nothing to compare with
+            now = t0  # thread_time of another thread: nothing to compare with, only the workers' time
         act = self.mem_activity
         with act.lock:
             _refill(act, rate)
-            act.tokens -= max(0.0, now - t0)
+            act.tokens -= max(0.0, now - t0) + workers
             debt = -act.tokens
         if debt <= 0:
             return
@@ -245,7 +246,9 @@ def before_statement(session: Any) -> None:
     pct = limits_of(engine, db, branch, dk).get("max_cpu_percent")
     session._branch_cpu_start = None
     if pct is None:
+        parallel.CPU_ACCOUNT.set(None)
         return
+    parallel.CPU_ACCOUNT.set(parallel.CpuAccount())  # the statement's pieces on worker threads
     rate = int(pct) / 100.0
     with act.lock:
         _refill(act, rate)
@@ -272,13 +275,20 @@ def after_statement(session: Any) -> None:
         return
     session._branch_cpu_start = None
     t0, branch, rate = start[:3]
-    if len(start) > 3 and start[3] != threading.get_ident():
-        return  # the last check ran in another thread: its time was spent there
-    used = max(0.0, time.thread_time() - t0)
+    used = _workers_cpu()
+    parallel.CPU_ACCOUNT.set(None)
+    if len(start) <= 3 or start[3] == threading.get_ident():  # else the last check ran in another thread
+        used += max(0.0, time.thread_time() - t0)
     act = activity(session.engine, session.database, branch)
     with act.lock:
         _refill(act, rate)
         act.tokens -= used
+
+
+def _workers_cpu() -> float:
+    """CPU seconds worker threads spent on this statement's pieces since last asked."""
+    account = parallel.CPU_ACCOUNT.get()
+    return account.take() if account is not None else 0.0
 
 
 def _refill(act: BranchActivity, rate: float) -> None:

@@ -357,3 +357,69 @@ def test_diff_of_touched_rows_equals_full_diff_on_flushed_segments(tmp_path, mon
     touched = run(tmp_path / "touched", full=False)
     full = run(tmp_path / "full", full=True)
     assert len(touched[0]) > 100 and touched == full
+
+
+def _burn(seconds: float) -> int:
+    """Spin for ``seconds`` of this thread's CPU time; the thread's id."""
+    import threading
+    import time
+
+    started = time.thread_time()
+    while time.thread_time() - started < seconds:
+        pass
+    return threading.get_ident()
+
+
+def test_worker_thread_cpu_is_counted_for_the_statement_that_started_it(monkeypatch):
+    import threading
+    import time
+
+    from helios_core import parallel
+
+    monkeypatch.setattr(parallel, "WORKERS", 2)
+    account = parallel.CpuAccount()
+    token = parallel.CPU_ACCOUNT.set(account)
+    try:
+        piece = parallel.start(_burn, 0.2)
+        time.sleep(0.05)  # a worker has taken it
+        assert piece.result() != threading.get_ident()
+        assert account.take() >= 0.19
+        assert account.take() == 0.0  # taken once
+        monkeypatch.setattr(parallel, "WORKERS", 1)  # done by the asking thread: its own CPU time has it
+        assert parallel.start(_burn, 0.05).result() == threading.get_ident()
+        assert account.take() == 0.0
+    finally:
+        parallel.CPU_ACCOUNT.reset(token)
+
+
+def test_branch_cpu_share_charges_pieces_run_on_worker_threads(engine, monkeypatch):
+    """max_cpu_percent: a statement whose percentile sorting ran on a worker thread is charged
+    that thread's CPU too; the branch's next statement waits for the debt."""
+    from helios_core import parallel
+    from helios_core.branching import limits
+    from helios_core.sql.operators import aggregate
+
+    admin = engine.connect()
+    q(admin, "create table spread as select g % 100 as k, g::float8 as v from generate_series(1, 70000) g")
+    q(admin, "create branch metered")  # the table comes along: the branch's bucket is full
+    q(admin, "alter branch metered set max_cpu_percent = 50")
+    s = engine.connect(branch="metered")
+    monkeypatch.setattr(parallel, "WORKERS", 2)
+    monkeypatch.setattr(parallel.Started, "result",  # always the worker's run, never the caller's
+                        lambda self: self._future.result() if self._future is not None else self._fn())
+    sorted_runs = aggregate._sorted_runs
+    where: list[int] = []
+
+    def heavy(*args):
+        where.append(_burn(0.5))
+        return sorted_runs(*args)
+
+    monkeypatch.setattr(aggregate, "_sorted_runs", heavy)
+    act = limits.activity(engine, "helios", "metered")
+    queued = act.queued_statements
+    q(s, "select k, percentile_cont(0.5) within group (order by v) from spread group by k")
+    import threading
+
+    assert where and where[0] != threading.get_ident(), "the sorting ran on a worker thread"
+    q(s, "select 1")
+    assert act.queued_statements > queued, "the worker's 0.5 s put the branch in debt"
