@@ -15,6 +15,11 @@ recomputes the pending buckets inside it only (delete them, insert the query ove
 of exactly those buckets). A bucket's rows come only from raw rows of that bucket because the
 bucket is a GROUP BY key; a definition with window functions is recomputed whole. Buckets
 before ``frozen_before`` (raw rows dropped by retention or downsampling) are never recomputed.
+
+An aggregate of an aggregate (``timeseries`` naming another continuous aggregate, whose bucket
+column is then the time column) reads the other's view, and is refreshed only up to that one's
+watermark, so what it materializes comes from materialized buckets alone; the rows of the other's
+materialized table written since its last refresh give the buckets to recompute.
 """
 
 from __future__ import annotations
@@ -132,9 +137,11 @@ def create(session: Any, args: dict) -> Result:
         src_name = _dotted(candidates[0])
     src_schema, src = _qualified(session, txn, src_name)
     tdef = txn.get_table(src_schema, src)
-    if tdef is None:
+    parent = txn.catalog_get(KIND, f"{src_schema}.{src}") if tdef is None else None
+    if tdef is None and parent is None:
         raise UndefinedTable(f'relation "{src_name}" does not exist')
-    record = record_of(tdef)
+    # an aggregate of an aggregate: the other's bucket column is the time column
+    record = record_of(tdef) if parent is None else {"time_column": parent["bucket_column"]}
     if record is None:
         raise InvalidDefinition(f'"{src}" is not a time-series table', hint="CREATE TIMESERIES TABLE makes one.")
     refs = [t for t in tables if t.name == src]
@@ -148,12 +155,18 @@ def create(session: Any, args: dict) -> Result:
     start_after = options.get("start_after") or options.get("after")
     if start_after is not None:
         duration_usec(start_after, "start_after")
+        if parent is not None:
+            raise FeatureNotSupported("start_after (downsampling) on a continuous aggregate of a continuous aggregate",
+                                      hint="Downsampling deletes raw rows: give start_after on the aggregate over the "
+                                           "time-series table.")
     mat = f"_materialized_{name}"
     _run(session, f'CREATE TABLE "{schema}"."{mat}" AS {args["query"]} WITH NO DATA')
     definition = {
         "schema": schema, "name": name, "source": f"{src_schema}.{src}", "query": args["query"],
         "materialized": mat, "bucket_column": bucket_column, "width": width, "time_column": record["time_column"],
-        "time_type": sql_type_of(tdef.column(record["time_column"])), "qualifier": qualifier,
+        "time_type": parent["time_type"] if parent is not None else sql_type_of(tdef.column(record["time_column"])),
+        "qualifier": qualifier,
+        "changes_of": f'{src_schema}.{parent["materialized"]}' if parent is not None else None,
         "interval": options.get("interval") or "1h", "start_after": start_after,
         "whole": query.find(exp.Window) is not None, "watermark": None, "last_refresh": None,
         "refreshed_at": None, "pending": [[MIN_TS, MAX_TS]], "frozen_before": None,
@@ -222,7 +235,7 @@ def _touched(session: Any, d: dict) -> list[ranges.Range] | None:
     if since is None:
         return None
     txn = session.tx.current()
-    schema, name = d["source"].split(".", 1)
+    schema, name = (d.get("changes_of") or d["source"]).split(".", 1)
     tdef = txn.get_table(schema, name)
     try:
         then = txn.get_table_as_of(schema, name, since)
@@ -270,7 +283,8 @@ def refresh(session: Any, key: str, lo: int | None, hi: int | None) -> str:
     if d is None:
         raise UndefinedTable(f'continuous aggregate "{key.split(".", 1)[1]}" does not exist')
     source_schema, source = d["source"].split(".", 1)
-    if txn.get_table(source_schema, source) is None:
+    parent = txn.catalog_get(KIND, d["source"]) if d.get("changes_of") else None
+    if (txn.get_table(source_schema, source) if not d.get("changes_of") else parent) is None:
         raise UndefinedTable(f'relation "{source}" does not exist',
                              hint=f'continuous aggregate "{d["name"]}" reads it; DROP CONTINUOUS AGGREGATE removes it')
     w = d["width"]
@@ -282,6 +296,10 @@ def refresh(session: Any, key: str, lo: int | None, hi: int | None) -> str:
     if lo is not None and hi is not None and window_lo >= window_hi:
         raise HeliosError("refresh window too small", sqlstate="22023",
                           detail="The refresh window must cover at least one bucket of the continuous aggregate.")
+    limit = None
+    if parent is not None:  # an aggregate of an aggregate: only buckets the other has materialized
+        limit = MIN_TS if parent["watermark"] is None else int(_bucket_of(d, parent["watermark"]))
+        window_hi = max(window_lo, min(window_hi, limit))
     touched = _touched(session, d)
     pending = [tuple(r) for r in d["pending"]]
     pending = ranges.merged(pending + ([(MIN_TS, MAX_TS)] if touched is None else touched))
@@ -292,8 +310,8 @@ def refresh(session: Any, key: str, lo: int | None, hi: int | None) -> str:
     mat = f'"{d["schema"]}"."{d["materialized"]}"'
     recomputed = 0
     if d["whole"] and todo:  # window functions may look across buckets: the whole query again
-        todo = [(MIN_TS, MAX_TS)]
-        d["pending"] = []
+        todo = [(MIN_TS, MAX_TS if limit is None else window_hi)]
+        d["pending"] = [] if limit is None else [[window_hi, MAX_TS]]
     for a, b in todo:
         lo_b = None if a <= MIN_TS else a
         hi_b = None if b >= MAX_TS else b
@@ -304,6 +322,8 @@ def refresh(session: Any, key: str, lo: int | None, hi: int | None) -> str:
         recomputed += _run(session, f"INSERT INTO {mat} {_query_between(d, lo_b, hi_b)}").row_count
     end = _data_end(session, d)
     new_wm = end if hi is None else min(window_hi, end) if end is not None else None
+    if limit is not None and new_wm is not None:
+        new_wm = min(new_wm, limit) if limit > MIN_TS else None
     if new_wm is not None and (d["watermark"] is None or new_wm > d["watermark"]):
         d["watermark"] = new_wm
         _write_view(session, d)

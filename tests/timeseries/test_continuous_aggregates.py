@@ -86,6 +86,36 @@ def test_joins_and_drop(sql):
     sql("DROP CONTINUOUS AGGREGATE IF EXISTS by_team")
 
 
+def test_aggregate_of_an_aggregate(sql):
+    """A daily continuous aggregate over the hourly one: it reads the hourly view, materializes
+    only what the hourly one has materialized, and follows its refreshes."""
+    _seed(sql)
+    sql("CREATE CONTINUOUS AGGREGATE builds_daily WITH (timeseries = 'build_duration_hourly', interval = '1d') AS "
+        "SELECT time_bucket('1 day', bucket) AS day, repo_id, sum(builds) AS builds, max(p95_ms) AS worst_p95 "
+        "FROM build_duration_hourly GROUP BY day, repo_id")
+    daily = "SELECT day, repo_id, builds FROM builds_daily ORDER BY 1, 2"
+    assert sql(daily) == [(T0, 1, 2), (T0, 2, 1)]
+    assert sql("SELECT source FROM heliosdb.continuous_aggregates WHERE name = 'builds_daily'") == [
+        ("build_duration_hourly",)]
+    # the hourly one's watermark (12:00) is inside the day: the daily one materializes no bucket yet
+    assert sql("SELECT count(*) FROM _materialized_builds_daily") == [(0,)]
+    sql("INSERT INTO build_metrics VALUES ('2024-01-02 09:00+00', 1, 10, 'ok'), "
+        "('2024-01-01 10:45+00', 2, 30, 'ok')")  # a new day, and a late row in a materialized hour
+    assert sql(daily) == [(T0, 1, 2), (T0, 2, 1), (T0 + 24 * H, 1, 1)]  # real time: the late row not yet
+    sql("CALL heliosdb.refresh_continuous_aggregate('build_duration_hourly', NULL, NULL)")
+    sql("CALL heliosdb.refresh_continuous_aggregate('builds_daily', NULL, NULL)")
+    assert sql("SELECT day, repo_id, builds FROM _materialized_builds_daily ORDER BY 1, 2") == [
+        (T0, 1, 2), (T0, 2, 2)]  # day one is complete below the hourly watermark (2024-01-02 10:00)
+    assert sql(daily) == [(T0, 1, 2), (T0, 2, 2), (T0 + 24 * H, 1, 1)]
+    sql("DELETE FROM build_metrics WHERE repo_id = 2")
+    sql("CALL heliosdb.refresh_continuous_aggregate('build_duration_hourly', NULL, NULL)")
+    sql("CALL heliosdb.refresh_continuous_aggregate('builds_daily', NULL, NULL)")
+    assert sql(daily) == [(T0, 1, 2), (T0 + 24 * H, 1, 1)]
+    assert sql.error("CREATE CONTINUOUS AGGREGATE bad WITH (timeseries = 'build_duration_hourly', "
+                     "start_after = '30d') AS SELECT time_bucket('1 day', bucket) AS d, count(*) "
+                     "FROM build_duration_hourly GROUP BY d").sqlstate == "0A000"
+
+
 def test_bad_definitions(sql):
     _seed(sql)
     e = sql.error("CREATE CONTINUOUS AGGREGATE c AS SELECT repo_id, count(*) FROM build_metrics GROUP BY repo_id")
