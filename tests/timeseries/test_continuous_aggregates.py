@@ -141,6 +141,9 @@ def test_bad_definitions(sql):
 _ROLLUP = ("SELECT time_bucket('1 hour', time) AS bucket, repo_id, count(*) AS n, sum(v) AS total, min(v) AS lo, "
            "max(v) AS hi FROM m GROUP BY bucket, repo_id")
 _ORDER = " ORDER BY bucket, repo_id"
+_ROLLUP2 = ("SELECT time_bucket('2 hours', bucket) AS b2, repo_id, sum(n) AS n, sum(total) AS total, min(lo) AS lo, "
+            "max(hi) AS hi FROM agg GROUP BY b2, repo_id")
+_ORDER2 = " ORDER BY b2, repo_id"
 
 _moment = st.integers(min_value=0, max_value=8 * 60 - 1)  # minutes over eight hourly buckets
 _insert = st.tuples(st.just("insert"), st.lists(st.tuples(_moment, st.integers(1, 3), st.integers(-5, 50)),
@@ -162,6 +165,7 @@ def test_aggregate_equals_recomputation(ops):
         sql("CREATE TIMESERIES TABLE m (id serial, time timestamptz NOT NULL, repo_id int, v int)")
         sql("INSERT INTO m (time, repo_id, v) VALUES ('2024-01-01 00:30+00', 1, 1)")
         sql(f"CREATE CONTINUOUS AGGREGATE agg AS {_ROLLUP}")
+        sql(f"CREATE CONTINUOUS AGGREGATE agg2 WITH (timeseries = 'agg') AS {_ROLLUP2}")  # of an aggregate
         for op in ops:
             if op[0] == "insert":
                 sql("INSERT INTO m (time, repo_id, v) VALUES " + ", ".join(
@@ -176,6 +180,8 @@ def test_aggregate_equals_recomputation(ops):
                 if op[1] is not None and op[2] is not None and op[2] <= op[1]:
                     continue
                 sql(f"CALL heliosdb.refresh_continuous_aggregate('agg', {lo}, {hi})")
+                if op[1] is None or op[2] is None or op[2] - op[1] >= 3:  # the window holds a 2-hour bucket
+                    sql(f"CALL heliosdb.refresh_continuous_aggregate('agg2', {lo}, {hi})")
                 if op[1] is not None and op[2] is not None:  # the window's buckets are exact now
                     window = f" WHERE bucket >= {lo} AND bucket < {hi}"
                     assert sql(f"SELECT * FROM _materialized_agg{window}{_ORDER}") == sql(
@@ -184,6 +190,10 @@ def test_aggregate_equals_recomputation(ops):
         expected = sql(f"SELECT * FROM ({_ROLLUP}) r{_ORDER}")
         assert sql(f"SELECT * FROM _materialized_agg{_ORDER}") == expected
         assert sql(f"SELECT * FROM agg{_ORDER}") == expected
+        sql("CALL heliosdb.refresh_continuous_aggregate('agg2', NULL, NULL)")
+        expected2 = sql(f"SELECT * FROM ({_ROLLUP2.replace('FROM agg', f'FROM ({_ROLLUP}) r')}) r2{_ORDER2}")
+        assert sql(f"SELECT * FROM agg2{_ORDER2}") == expected2
+        assert set(sql("SELECT * FROM _materialized_agg2")) <= set(expected2)
     finally:
         sql.session.close()
 
