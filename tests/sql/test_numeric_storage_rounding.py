@@ -76,3 +76,18 @@ def test_numeric_range_bounds_round_or_overflow_as_a_column_does(s) -> None:
         with pytest.raises(HeliosError) as err:
             s.execute(sql)
         assert err.value.sqlstate == "22003", sql
+
+
+def test_union_of_a_stored_column_and_another_numeric_prints_the_stored_values_as_the_column_does(s) -> None:
+    """UNION ALL of an unconstrained numeric column (kept at 16 places) and a numeric of another
+    scale (sum of bigint, a literal): the column's values print at the scale the column alone
+    prints them with, not at its 16 storage places."""
+    s.execute("create table whole (n numeric)")
+    s.execute("insert into whole values (11), (10)")
+    s.execute("create table halves (n numeric)")
+    s.execute("insert into halves values (1.5), (2.5)")
+    assert _texts(s, "select n::text from (select n from whole union all "
+                     "select sum(g::bigint) from generate_series(1, 3) g) u") == ["11", "10", "6"]
+    assert _texts(s, "select n::text from (select n from halves union all select 6.125) u") == ["1.5", "2.5", "6.125"]
+    assert _texts(s, "select n::text from (select n from whole union all select n from halves) u") == [
+        "11", "10", "1.5", "2.5"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError
+from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
@@ -34,6 +36,19 @@ def _is_numeric_array(a: pa.Array) -> bool:
     return pa.types.is_decimal(a.type) or pa.types.is_null(a.type) or NS.is_special(a) or NW.is_wide(a)
 
 
+def _values_at_own_scale(arr: pa.Array) -> list:
+    """The Decimals of a numeric array at the scale each prints with. Unconstrained numeric
+    storage keeps no scale per value (all sit at its 16 places): its values take the smallest
+    scale that shows every value of the array exactly, the scale ``text_out.numeric_text`` prints."""
+    values = NW.to_decimals(arr)
+    if arr.type != T.NUMERIC_STORAGE_ARROW:
+        return values
+    finite = [d for d in values if d is not None and d.is_finite()]
+    places = max((max(0, -d.normalize().as_tuple().exponent) for d in finite), default=0)
+    step = decimal.Decimal(1).scaleb(-places)
+    return [d.quantize(step) if d is not None and d.is_finite() else d for d in values]
+
+
 def per_value_scales(batches: list[pa.RecordBatch], fields: list[Field]) -> list[pa.RecordBatch]:
     """numeric VALUES rows written with different scales ('0', '4.2', '1.000') keep each its own
     scale, as PostgreSQL prints them: such a column becomes wide (numeric_wide) instead of being
@@ -43,12 +58,12 @@ def per_value_scales(batches: list[pa.RecordBatch], fields: list[Field]) -> list
         arrays = [b.column(i) for b in batches]
         if f.type.name != "numeric" or f.type.element is not None or not all(_is_numeric_array(a) for a in arrays):
             continue
-        scales = {NW.scale_of(d) for a in arrays for d in NW.to_decimals(a) if d is not None and d.is_finite()}
+        scales = {NW.scale_of(d) for a in arrays for d in _values_at_own_scale(a) if d is not None and d.is_finite()}
         if len(scales) > 1:
             widen.append(i)
     if not widen:
         return batches
-    return [pa.RecordBatch.from_arrays([NW.from_decimals(NW.to_decimals(c)) if i in widen else c
+    return [pa.RecordBatch.from_arrays([NW.from_decimals(_values_at_own_scale(c)) if i in widen else c
                                         for i, c in enumerate(b.columns)], names=b.schema.names) for b in batches]
 
 
