@@ -49,7 +49,7 @@ from helios_protocol_mongo.indexes import (
     validate,
 )
 from helios_protocol_mongo.logical_sessions import LogicalSession
-from helios_protocol_mongo.store import CollectionStore
+from helios_protocol_mongo.store import ORDER_COLUMN, CollectionStore
 from helios_protocol_mongo.users import create_user, drop_user, update_user, users_info
 from helios_protocol_mongo.validation import check_settings, compile_validator
 from helios_protocol_mongo.wire import COMPRESSORS, MAX_BSON_SIZE, MAX_MESSAGE_SIZE, OP_QUERY, Message
@@ -547,9 +547,10 @@ def create(ctx: CommandContext) -> dict[str, Any]:
         return views.create(ctx, name)
     if views.lookup(ctx, ctx.db, name) is not None:
         raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
-    for option in ("timeseries", "clusteredIndex"):
-        if ctx.command.get(option):
-            raise MongoError(72, f"create option {option!r} is not supported by HeliosDB")
+    if ctx.command.get("clusteredIndex"):
+        raise MongoError(72, "create option 'clusteredIndex' is not supported by HeliosDB")
+    if ctx.command.get("timeseries") is not None:
+        return _create_timeseries(ctx, name)
     collation.refuse_default(ctx.command.get("collation"), "a collection")
     options: dict[str, Any] = capped.create_options(ctx.command)
     check_settings(ctx.command.get("validationLevel"), ctx.command.get("validationAction"), "create")
@@ -566,6 +567,47 @@ def create(ctx: CommandContext) -> dict[str, Any]:
         raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
     ctx.store.create_collection(ctx.db, name, capped=bool(options.get("capped")), options=options)
     ctx.server.collection_options.pop((ctx.db, name), None)  # read again when asked (an abort may undo this)
+    return {"ok": 1.0}
+
+
+# MongoDB's bucket span per granularity: a time-series collection's chunk interval here
+_GRANULARITY_SPAN = {"seconds": "1 hour", "minutes": "1 day", "hours": "30 days"}
+_TIMESERIES_FIELDS = {"timeField", "metaField", "granularity"}
+
+
+def _create_timeseries(ctx: CommandContext, name: str) -> dict[str, Any]:
+    """A time-series collection: a time-series table (CREATE TIMESERIES TABLE) whose time column
+    is the documents' ``timeField`` date, generated from ``doc``; chunks span what MongoDB's
+    buckets span for the ``granularity``. Documents without that date are refused."""
+    spec = ctx.command["timeseries"]
+    if not isinstance(spec, dict):
+        raise MongoError(14, "'timeseries' must be a document")
+    unknown = set(spec) - _TIMESERIES_FIELDS
+    if unknown:
+        raise MongoError(40415, f"BSON field 'timeseries.{min(unknown)}' is an unknown field.")
+    time_field = spec.get("timeField")
+    if not isinstance(time_field, str) or not time_field:
+        raise MongoError(40414, "BSON field 'timeseries.timeField' is missing but a required field")
+    meta_field = spec.get("metaField")
+    for label, field in (("timeField", time_field), ("metaField", meta_field)):
+        if field is not None and (not isinstance(field, str) or "." in field or field.startswith("$")):
+            raise MongoError(2, f"timeseries.{label} cannot contain '.' or start with '$'")
+    if time_field in ("_id", "doc", ORDER_COLUMN):
+        raise MongoError(2, f"timeseries.timeField {time_field!r} is a column of the collection's table in HeliosDB")
+    if meta_field == time_field:
+        raise MongoError(2, "The 'metaField' cannot be the same as the 'timeField'")
+    granularity = spec.get("granularity", "seconds")
+    if granularity not in _GRANULARITY_SPAN:
+        raise MongoError(2, f"Invalid timeseries granularity '{granularity}': expected seconds, minutes or hours")
+    for option in ("capped", "expireAfterSeconds", "validator", "viewOn"):
+        if ctx.command.get(option):
+            raise MongoError(72, f"create option {option!r} on a time-series collection is not supported by HeliosDB")
+    if ctx.store.collection_exists(ctx.db, name):
+        raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
+    options = {"timeseries": {"timeField": time_field, **({"metaField": meta_field} if meta_field else {}),
+                              "granularity": granularity}}
+    ctx.store.create_timeseries_collection(ctx.db, name, time_field, _GRANULARITY_SPAN[granularity], options)
+    ctx.server.collection_options.pop((ctx.db, name), None)
     return {"ok": 1.0}
 
 

@@ -160,6 +160,21 @@ class CollectionStore:
                      f"create table if not exists {table_name(db, collection)} (_id jsonb primary key {ID_DEFAULT}, "
                      f"doc jsonb not null, {ORDER_COLUMN} text{extra}){comment}")
 
+    def create_timeseries_collection(self, db: str, collection: str, time_field: str, chunk_interval: str,
+                                     options: dict[str, Any]) -> None:
+        """A time-series collection's table: the collection's columns and the time column, named
+        as the documents' time field and generated from the date stored in ``doc`` (Extended
+        JSON's milliseconds), as a time-series table chunked by ``chunk_interval``."""
+        key = time_field.replace("'", "''")
+        millis = f"(doc -> '{key}' -> '$date' ->> '$numberLong')::bigint"
+        text = bson_json.dumps(options).replace("'", "''")
+        self.execute(f"create schema if not exists {quote_ident(db)}; "
+                     f"create timeseries table {table_name(db, collection)} (_id jsonb primary key {ID_DEFAULT}, "
+                     f"doc jsonb not null, {ORDER_COLUMN} text, {quote_ident(time_field)} timestamptz not null "
+                     f"generated always as (to_timestamp({millis} / 1000.0)) stored) "
+                     f"with (time_column = '{key}', chunk_interval = '{chunk_interval}'); "
+                     f"comment on table {table_name(db, collection)} is '{text}'")
+
     def collection_options(self, db: str, collection: str) -> dict[str, Any]:
         """create's options kept as the table's COMMENT (validator, validationAction), or {}."""
         rows = self.rows("select d.description from pg_class c join pg_namespace n on n.oid = c.relnamespace "
