@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from helios_core.errors import HeliosError
@@ -68,6 +69,9 @@ _SQLSTATE_CODES = {
 }
 
 
+_NOT_NULL_COLUMN = re.compile(r'null value in column "([^"]+)"')
+
+
 def from_helios_error(exc: HeliosError) -> MongoError:
     code, labels = _SQLSTATE_CODES.get(getattr(exc, "sqlstate", ""), (125, ()))
     message = str(exc)
@@ -76,6 +80,9 @@ def from_helios_error(exc: HeliosError) -> MongoError:
     constraint = getattr(exc, "constraint_name", None) or ""
     if getattr(exc, "sqlstate", "") == "23514" and constraint.endswith("$hashed"):  # hashed_indexes' CHECK
         code, message = 16766, f"hashed indexes do not currently support array values ({constraint[:-7]})"
+    missing = _NOT_NULL_COLUMN.match(message) if getattr(exc, "sqlstate", "") == "23502" else None
+    if missing is not None and missing.group(1) not in ("_id", "doc"):  # a time-series collection's time field
+        code, message = 2, f"'{missing.group(1)}' must be present and contain a valid BSON UTC datetime value"
     if code == 112:
         message = f"Write conflict during plan execution and yielding is disabled. :: {message}"
     return MongoError(code, message, labels=labels)

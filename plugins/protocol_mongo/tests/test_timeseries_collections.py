@@ -30,8 +30,11 @@ def test_a_timeseries_collection_is_a_timeseries_table(client, mongo_server):
         assert [(d.date(), n, top) for d, n, top in days] == [(dt.date(2024, 1, 1), 24, 43),
                                                               (dt.date(2024, 1, 2), 24, 67)]
         assert conn.execute("SELECT count(*) FROM heliosdb.chunks WHERE table_name = 'tsdb.weather'").fetchone()[0] >= 1
-    with pytest.raises(pymongo.errors.OperationFailure):  # no date in the time field: refused, nothing stored
-        db.weather.insert_one({"temp": 5})
+    for bad in ({"temp": 5}, {"ts": "2024-01-01", "temp": 5}):  # no date in the time field: refused, nothing stored
+        with pytest.raises(pymongo.errors.OperationFailure) as info:
+            db.weather.insert_one(bad)
+        assert info.value.code == 2 and "'ts' must be present and contain a valid BSON UTC datetime value" in str(
+            info.value)
     assert db.weather.count_documents({}) == 48
 
 
