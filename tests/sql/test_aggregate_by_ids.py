@@ -31,16 +31,22 @@ def s():
     session.close()
 
 
-def _both(s, monkeypatch, sql: str) -> tuple[list, list, list[bool]]:
-    taken: list[bool] = []
-    original = aggregate_by_ids.aggregate
+def _answered(monkeypatch, name: str) -> list[bool]:
+    """Whether each call of ``aggregate_by_ids.<name>`` answered (gave something other than None)."""
+    answered: list[bool] = []
+    original = getattr(aggregate_by_ids, name)
 
     def spy(*args):
         out = original(*args)
-        taken.append(out is not None)
+        answered.append(out is not None)
         return out
 
-    monkeypatch.setattr(aggregate_by_ids, "aggregate", spy)
+    monkeypatch.setattr(aggregate_by_ids, name, spy)
+    return answered
+
+
+def _both(s, monkeypatch, sql: str) -> tuple[list, list, list[bool]]:
+    taken = _answered(monkeypatch, "aggregate")
     by_ids = s.execute(sql)[0].rows()
     monkeypatch.setattr(aggregate_by_ids, "MIN_ROWS", 1 << 60)
     hashed = s.execute(sql)[0].rows()
@@ -118,15 +124,7 @@ def runs():
      "group by 1, 2 order by 1, 2"),
 ])
 def test_groups_stored_as_runs_give_the_hash_aggregations_answers(runs, monkeypatch, sql):
-    seen: list[bool] = []
-    original = aggregate_by_ids.run_starts
-
-    def spy(*args):
-        out = original(*args)
-        seen.append(out is not None)
-        return out
-
-    monkeypatch.setattr(aggregate_by_ids, "run_starts", spy)
+    seen = _answered(monkeypatch, "run_starts")
     by_ids, hashed, taken = _both(runs, monkeypatch, sql)
     assert taken and taken[0] and seen and seen[0], "each group one run: totals per run, not by id"
     assert _same(by_ids, hashed), sql
