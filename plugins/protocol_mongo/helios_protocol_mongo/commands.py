@@ -518,6 +518,14 @@ def list_databases(ctx: CommandContext) -> dict[str, Any]:
     return {"databases": databases, "totalSize": Int64(total), "totalSizeMb": Int64(total // 1_000_000), "ok": 1.0}
 
 
+def _collection_info(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """listCollections' entry of a collection: a time-series one is of type timeseries, without an _id index."""
+    if "timeseries" in options:
+        return {"name": name, "type": "timeseries", "options": options, "info": {"readOnly": False}}
+    return {"name": name, "type": "collection", "options": options, "info": {"readOnly": False},
+            "idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"}}
+
+
 def list_collections(ctx: CommandContext) -> dict[str, Any]:
     names = ctx.store.list_collections(ctx.db)
     cache = ctx.server.collection_options
@@ -525,8 +533,7 @@ def list_collections(ctx: CommandContext) -> dict[str, Any]:
         found = ctx.store.database_collection_options(ctx.db)
         for n in names:
             cache.setdefault((ctx.db, n), found.get(n, {}))
-    infos = [{"name": n, "type": "collection", "options": crud.collection_options(ctx, n), "info": {"readOnly": False},
-              "idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"}} for n in names]
+    infos = [_collection_info(n, crud.collection_options(ctx, n)) for n in names]
     infos.extend(views.list_entries(ctx))
     flt = ctx.command.get("filter")
     if flt:
@@ -572,6 +579,7 @@ def create(ctx: CommandContext) -> dict[str, Any]:
 
 # MongoDB's bucket span per granularity: a time-series collection's chunk interval here
 _GRANULARITY_SPAN = {"seconds": "1 hour", "minutes": "1 day", "hours": "30 days"}
+_SPAN_SECONDS = {"seconds": 3_600, "minutes": 86_400, "hours": 2_592_000}  # bucketMaxSpanSeconds
 _TIMESERIES_FIELDS = {"timeField", "metaField", "granularity"}
 
 
@@ -605,7 +613,7 @@ def _create_timeseries(ctx: CommandContext, name: str) -> dict[str, Any]:
     if ctx.store.collection_exists(ctx.db, name):
         raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
     options = {"timeseries": {"timeField": time_field, **({"metaField": meta_field} if meta_field else {}),
-                              "granularity": granularity}}
+                              "granularity": granularity, "bucketMaxSpanSeconds": _SPAN_SECONDS[granularity]}}
     ctx.store.create_timeseries_collection(ctx.db, name, time_field, _GRANULARITY_SPAN[granularity], options)
     ctx.server.collection_options.pop((ctx.db, name), None)
     return {"ok": 1.0}

@@ -20,8 +20,10 @@ def test_a_timeseries_collection_is_a_timeseries_table(client, mongo_server):
     assert db.weather.count_documents({"ts": {"$gte": dt.datetime(2024, 1, 2)}}) == 24
     assert db.weather.find_one({"temp": 21}, {"_id": 0}) == {"ts": dt.datetime(2024, 1, 1, 1), "sensor": {"id": 1},
                                                             "temp": 21}
-    options = db.list_collections(filter={"name": "weather"}).next()["options"]
-    assert options["timeseries"] == {"timeField": "ts", "metaField": "sensor", "granularity": "hours"}
+    info = db.list_collections(filter={"name": "weather"}).next()
+    assert info["type"] == "timeseries" and "idIndex" not in info
+    assert info["options"]["timeseries"] == {"timeField": "ts", "metaField": "sensor", "granularity": "hours",
+                                             "bucketMaxSpanSeconds": 2_592_000}
     with psycopg.connect(mongo_server.pg_dsn(), autocommit=True) as conn:
         assert conn.execute("SELECT time_column, chunk_interval FROM heliosdb.timeseries_tables "
                             "WHERE table_name = 'tsdb.weather'").fetchall() == [("ts", "30 days")]
