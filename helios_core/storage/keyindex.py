@@ -77,7 +77,7 @@ class KeyIndex:
         ik = _as_int(k)
         if ik is None or not -(1 << 63) <= ik < (1 << 63):
             return None
-        i = int(np.searchsorted(ks, ik))
+        i = int(ks.searchsorted(ik))
         if i < len(ks) and ks[i] == ik:
             return int(self.rowids_np[i])
         return None

@@ -80,7 +80,15 @@ class Layer:
         if arrs is None:
             arrs = chunk.key_arrays = [chunk.data.column(c) for c in self.pk_cols]
         if len(arrs) == 1:
-            return arrs[0][pos].as_py()
+            a = arrs[0]
+            if isinstance(a, np.ndarray):
+                return int(a[pos])
+            if pa.types.is_integer(a.type) and a.null_count == 0:
+                # integer keys read through a zero-copy numpy view: an Arrow scalar per point read
+                # costs several times the index lookup itself
+                chunk.key_arrays = [a.to_numpy(zero_copy_only=True)]
+                return int(chunk.key_arrays[0][pos])
+            return a[pos].as_py()
         return tuple(a[pos].as_py() for a in arrs)
 
     def pending_owner(self, rowid: int) -> Transaction | None:

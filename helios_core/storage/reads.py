@@ -29,6 +29,7 @@ else:
     _Txn = object
 
 READ_COMMITTED = "read committed"
+INHERITED = "inherited"  # ReadOps._locate: the key is not written on this branch
 
 
 class ReadOps(_Txn):
@@ -196,10 +197,17 @@ class ReadOps(_Txn):
             key = (key,)
         if self.sx is not None:
             self.ssi_read(t, (key[0] if len(key) == 1 else key,))
-        row = self._lookup_phys(self._branch, t, key, self.snapshot_ts, self.reader_txid(t), with_rowid=True)
         schema_out = self.store._present_schema(t, columns, with_rowid)
         activity = self.store.table_activity(t.table_id)
         activity[IDX_SCAN] += 1
+        ts, txid = self.snapshot_ts, self.reader_txid(t)
+        found = self._locate(self._branch, t, key[0] if len(key) == 1 else tuple(key), ts, txid)
+        if found is None:
+            return _empty_batch(schema_out)
+        if found is not False and found is not INHERITED and found[0].resident:  # a resident chunk of this branch
+            activity[IDX_TUP_FETCH] += 1
+            return self.store._presented_chunk(t, found[0], schema_out).slice(found[1], 1)
+        row = self._lookup_phys(self._branch, t, key, ts, txid, with_rowid=True)
         if row is None:
             return _empty_batch(schema_out)
         activity[IDX_TUP_FETCH] += 1
@@ -223,36 +231,45 @@ class ReadOps(_Txn):
             return None
         return res
 
+    def _locate(self, branch: Branch, t: TableDef, k: Any, ts: int, txid: int) -> Any:
+        """The key's visible version in ``branch``'s own layer through the key index: (chunk,
+        position), None (no row), False (the index cannot answer: ask the scan) or INHERITED (not
+        written on this branch: ask its parent)."""
+        layer = branch.layers.get(t.data_id)
+        if layer is None:
+            return None if branch.parent is None else INHERITED
+        rowid = layer.pk.get(k)
+        if rowid is None:
+            return None if branch.parent is None else INHERITED
+        w = self.writes.get(layer.key) if txid == self.txid else None
+        loc = w.own.get(rowid) if w is not None else None
+        if loc is None:
+            loc = layer.rowloc.get(rowid)
+        if loc is None:
+            return False
+        cid, pos = unpack_loc(loc)
+        ch = layer.chunks.get(cid)
+        if ch is None:
+            return False
+        c = ch.created_at(pos)
+        if c < 0:
+            if c != -txid:
+                return False
+        elif c > ts:
+            return False
+        if layer.key_at(ch, pos) != k:
+            return False
+        e = int(ch.ended[pos])
+        if (0 < e <= ts) or (txid and e == -txid):
+            return None
+        return ch, pos
+
     def _lookup_fast(self, branch: Branch, t: TableDef, k: Any, ts: int, txid: int) -> Any:
         """Index path. Returns a 1-row physical batch, None (no row), or False (ask the scan)."""
+        found = self._locate(branch, t, k, ts, txid)
+        if found is not INHERITED:
+            return found if found is None or found is False else found[0].data.slice(found[1], 1)
         layer = branch.layers.get(t.data_id)
-        if layer is not None:
-            rowid = layer.pk.get(k)
-            if rowid is not None:
-                w = self.writes.get(layer.key) if txid == self.txid else None
-                loc = w.own.get(rowid) if w is not None else None
-                if loc is None:
-                    loc = layer.rowloc.get(rowid)
-                if loc is None:
-                    return False
-                cid, pos = unpack_loc(loc)
-                ch = layer.chunks.get(cid)
-                if ch is None:
-                    return False
-                c = ch.created_at(pos)
-                if c < 0:
-                    if c != -txid:
-                        return False
-                elif c > ts:
-                    return False
-                if layer.key_at(ch, pos) != k:
-                    return False
-                e = int(ch.ended[pos])
-                if (0 < e <= ts) or (txid and e == -txid):
-                    return None
-                return ch.data.slice(pos, 1)
-        if branch.parent is None:
-            return None
         res = self._lookup_fast(branch.parent, t, k, min(ts, branch.fork_ts), 0)
         if res is None or res is False:
             return res

@@ -878,7 +878,26 @@ class Store:
         picks = plan[2][1]
         if picks is None:  # a column added after this row was written: filled by _present
             return self._present(t, phys).select(out.names)
+        # picked and renamed inside Arrow: a Python object per column (``phys.column(i)``) costs
+        # more than the rest of a point read; the general build when the fields differ otherwise
+        renamed = phys.select(picks).rename_columns(out.names)
+        if renamed.schema.equals(out):
+            return renamed
         return pa.RecordBatch.from_arrays([phys.column(i) for i in picks], schema=out)
+
+    def _presented_chunk(self, t: TableDef, ch: Any, out: pa.Schema) -> pa.RecordBatch:
+        """A resident chunk's rows as ``_present_columns`` gives them, kept on the chunk (a
+        zero-copy view) per table definition and ``out``: a point read then slices its row
+        out of it instead of picking and renaming columns for each read."""
+        kept = ch.presented
+        hit = kept.get(id(out)) if kept is not None else None
+        if hit is not None and hit[0] is t and hit[1] is out:
+            return hit[2]
+        batch = self._present_columns(t, ch.data, out)
+        if kept is None or len(kept) >= 4:
+            kept = ch.presented = {}
+        kept[id(out)] = (t, out, batch)
+        return batch
 
     def _present(self, t: TableDef, phys: pa.RecordBatch) -> pa.RecordBatch:
         """Physical batch (c<col_id> columns) -> the table's current user-named columns + _rowid."""

@@ -43,7 +43,7 @@ class Chunk:
     """Immutable row data (physical columns ``c<col_id>`` + ``_rowid``) with MVCC stamps."""
 
     __slots__ = ("_data", "_ended", "_ended_range", "_settled", "bloom", "chunk_id", "created", "ended_version", "index_data", "key_arrays", "last_read",
-                 "part", "rowid_order", "rowids_np", "segment", "sorted_index", "source", "spill", "stats", "tier")
+                 "part", "presented", "rowid_order", "rowids_np", "segment", "sorted_index", "source", "spill", "stats", "tier")
 
     def __init__(
         self, chunk_id: int, data: pa.RecordBatch | None, created: int | np.ndarray, ended: np.ndarray | None = None,
@@ -70,6 +70,7 @@ class Chunk:
         self.part: int | None = None  # a packed chunk's time chunk (helios_core.storage.packed)
         self.sorted_index: dict[str, Any] | None = None  # column -> its sorted copy (storage.secondary_index)
         self.spill: str | None = None  # the spill file its rows are mapped from (storage.spill)
+        self.presented: dict[int, tuple[Any, pa.Schema, pa.RecordBatch]] | None = None  # Store._presented_chunk
 
     @property
     def ended(self) -> np.ndarray:
@@ -129,6 +130,7 @@ class Chunk:
     def data(self, value: pa.RecordBatch) -> None:
         self._data = value
         self.source = None
+        self.presented = None
 
     def columns(self, names: list[str] | None) -> pa.RecordBatch:
         """The named physical columns (all when None); a remote segment fetches only those."""
@@ -152,6 +154,7 @@ class Chunk:
         """The segment now lives on ``tier``: drop the local data, read through ``source`` from now on."""
         self.source, self.tier = source, tier
         self._data = None
+        self.presented = None  # its views would keep the dropped data in memory
 
     @property
     def num_rows(self) -> int:
