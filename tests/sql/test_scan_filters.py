@@ -5,6 +5,7 @@ either side, and a term that would fail on rows another term removes."""
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 import pytest
@@ -194,3 +195,70 @@ def test_string_terms_run_on_the_rows_the_other_terms_leave(chunked, monkeypatch
     monkeypatch.setattr(pc, "is_in", lambda values, *a, **k: calls.append(len(values)) or real_is_in(values, *a, **k))
     assert _rows(chunked, sql) == want
     assert calls and sum(calls) <= 200  # the IN saw only the rows with 1000 <= id < 1200
+
+
+@pytest.fixture(scope="module")
+def pairs():
+    """Columns compared with each other: NULLs, NaN and equal values among them."""
+    s = helios_core.connect()
+    s.execute("CREATE TABLE cc (id int, a int, b int, f float8, g float8, d1 date, d2 date, t1 timestamp, "
+              "t2 timestamp, n numeric(10,2))")
+    s.execute("INSERT INTO cc SELECT x, CASE WHEN x % 11 = 0 THEN NULL ELSE x % 17 END, x % 13, "
+              "CASE WHEN x % 29 = 0 THEN 'NaN'::float8 ELSE (x % 7) / 2.0 END, (x % 5) / 2.0, "
+              "date '2024-01-01' + x % 30, date '2024-01-01' + x % 23, "
+              "timestamp '2024-01-01' + (x % 9) * interval '1 hour', "
+              "CASE WHEN x % 31 = 0 THEN NULL ELSE timestamp '2024-01-01' + (x % 4) * interval '2 hour' END, "
+              "(x % 19) / 4.0 FROM generate_series(1, 3000) x")
+    yield s
+    s.close()
+
+
+def _pair_row(x: int) -> dict:
+    return {"a": None if x % 11 == 0 else x % 17, "b": x % 13, "f": float("nan") if x % 29 == 0 else (x % 7) / 2,
+            "g": (x % 5) / 2, "d1": x % 30, "d2": x % 23, "t1": (x % 9) * 60, "t2": None if x % 31 == 0 else (x % 4) * 120,
+            "n": (x % 19) / 4}
+
+
+def _lt(p, q):  # PostgreSQL's float order: NaN above every other value; NULL is unknown
+    if p is None or q is None:
+        return False
+    pn, qn = math.isnan(p), math.isnan(q)
+    if pn or qn:
+        return not pn and qn
+    return p < q
+
+
+PAIR_CASES = [
+    ("a < b", lambda r: _lt(r["a"], r["b"])),
+    ("a = b AND d1 >= d2", lambda r: r["a"] is not None and r["a"] == r["b"] and r["d1"] >= r["d2"]),
+    ("f > g", lambda r: _lt(r["g"], r["f"])),
+    ("f = f AND g <> f", lambda r: math.isnan(r["f"]) or r["g"] != r["f"]),  # NaN = NaN in PostgreSQL
+    ("d1 < d2 AND t1 <= t2 AND id > 100", lambda r: r["d1"] < r["d2"] and r["t2"] is not None
+     and r["t1"] <= r["t2"] and r["id"] > 100),
+    ("a < f AND n > b", lambda r: _lt(r["a"], r["f"]) and r["n"] > r["b"]),
+]
+
+
+@pytest.mark.parametrize(("where", "want"), PAIR_CASES, ids=[c[0] for c in PAIR_CASES])
+def test_columns_compared_with_each_other_give_the_row_by_row_answer(pairs, where, want):
+    got = [r[0] for r in _rows(pairs, f"SELECT id FROM cc WHERE {where} ORDER BY id")]
+    assert got == [x for x in range(1, 3001) if want({**_pair_row(x), "id": x})]
+
+
+def test_fixed_width_columns_compared_join_the_first_level(pairs, monkeypatch):
+    """``d1 < d2`` (two date columns) is evaluated with the constant terms on the whole batch and
+    the batch filtered once; ``a < f`` (int against float8) and ``n > b`` keep their own level."""
+    from helios_core.sql.operators import basic
+
+    seen: list[list[int]] = []
+    real = basic.apply_scan_terms
+
+    def spy(b, parts, simple, ctx):
+        seen.append(list(simple))
+        return real(b, parts, simple, ctx)
+
+    monkeypatch.setattr(basic, "apply_scan_terms", spy)
+    _rows(pairs, "SELECT id FROM cc WHERE d1 < d2 AND id > 5 AND t1 <= t2")
+    _rows(pairs, "SELECT id FROM cc WHERE a < f AND n > b AND id > 5")
+    assert seen[0] == [1, 1, 1]
+    assert sorted(seen[-1]) == [0, 0, 1]

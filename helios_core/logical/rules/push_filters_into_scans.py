@@ -36,6 +36,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+from sqlglot import exp
 
 from helios_core.logical import index_choice
 from helios_core.logical import nodes as L
@@ -57,7 +58,7 @@ def push_filters_into_scans(node: Any) -> Any:
         scan.pk_lookup = [(k, equal[k]) for k in pk]
         keep = [i for i, term in enumerate(node.scan_terms) if not pins_key(term, pk)]
         scan.residual = [node.part(i) for i in keep]
-        scan.residual_simple = [simple_level(node.scan_terms[i]) for i in keep]
+        scan.residual_simple = [simple_level(node.scan_terms[i], scan.fields) for i in keep]
         scan.residual_pure = all(is_pure(node.scan_terms[i].ast, scan.fields) for i in keep)
         scan.residual_text = " AND ".join(node.scan_terms[i].text for i in keep)
         return scan
@@ -71,18 +72,20 @@ def push_filters_into_scans(node: Any) -> Any:
         scan.index = index_choice.choose(scan.indexes, pushed)
     scan.prune_terms = pushed
     scan.residual = list(node.parts)
-    scan.residual_simple = [simple_level(term) for term in node.scan_terms]
+    scan.residual_simple = [simple_level(term, scan.fields) for term in node.scan_terms]
     scan.residual_pure = all(is_pure(term.ast, scan.fields) for term in node.scan_terms)
     scan.residual_text = node.text
     return scan
 
 
-def simple_level(term: L.ScanTerm) -> int:
+def simple_level(term: L.ScanTerm, fields: list[Any] | None = None) -> int:
     """0: not ``column op constant``; 1: one over a fixed-width column (a comparison costs next to
-    nothing per row); 2: one over a string column (hashing or comparing bytes per row: the scan
-    evaluates it on the rows the others leave, see operators.basic.apply_scan_terms)."""
+    nothing per row), or a comparison of two of the scan's columns of one fixed-width type (TPC-H
+    Q12's ``l_shipdate < l_commitdate``: filtering the batch after it alone copied every column);
+    2: one over a string column (hashing or comparing bytes per row: the scan evaluates it on the
+    rows the others leave, see operators.basic.apply_scan_terms)."""
     if term.pushable is None:
-        return 0
+        return 1 if fields is not None and _fixed_width_columns_compared(term.ast, fields) else 0
     strings = any(pa.types.is_string(t.arrow_type) or pa.types.is_large_string(t.arrow_type)
                   or pa.types.is_binary(t.arrow_type) or pa.types.is_large_binary(t.arrow_type)
                   for t in term.pushable if t.arrow_type is not None)
@@ -93,3 +96,24 @@ def pins_key(term: L.ScanTerm, pk: list[str]) -> bool:
     """``key_column = value``: answered by the point read itself."""
     return term.pushable is not None and len(term.pushable) == 1 and term.pushable[0].op == "=" \
         and term.pushable[0].column in pk
+
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
+_FIXED_WIDTH = frozenset({"bool", "int2", "int4", "int8", "float4", "float8", "date", "time", "timestamp",
+                          "timestamptz"})
+
+
+def _fixed_width_columns_compared(ast: exp.Expression, fields: list[Any]) -> bool:
+    """``column op column``, both of the scan and of one built-in fixed-width type (no domain)."""
+    node = ast.unnest() if isinstance(ast, exp.Paren) else ast
+    if not isinstance(node, _COMPARISONS):
+        return False
+    left, right = node.this, node.expression
+    if not isinstance(left, exp.Column) or not isinstance(right, exp.Column):
+        return False
+    types: dict[str, Any] = {}
+    for f in fields:
+        types.setdefault(f.name, f.type)
+    tl, tr = types.get(left.name), types.get(right.name)
+    return all(t is not None and t.name in _FIXED_WIDTH and t.domain is None and t.labels is None
+               and t.element is None for t in (tl, tr)) and tl.name == tr.name

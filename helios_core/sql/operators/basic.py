@@ -92,7 +92,8 @@ class Values(Operator):
 def apply_scan_terms(b: pa.RecordBatch, parts: list[Compiled], simple: list[int], ctx: Any
                      ) -> pa.RecordBatch | None:
     """``apply_conjuncts`` for a scan's terms, where ``simple[i]`` marks ``column op constant``
-    (1: over a fixed-width column, 2: over a string column; 0: anything else).
+    (1: over a fixed-width column, or two fixed-width columns compared; 2: over a string column;
+    0: anything else).
 
     Those have no side effects and cost a comparison each, while filtering the batch costs a
     copy of every column: so the masks of one level are combined and the batch filtered once
