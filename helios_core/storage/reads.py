@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError, UndefinedColumn, UndefinedTable
+from helios_core.storage import row_filter
 from helios_core.storage.layer import Branch
 from helios_core.storage.schema import TableDef
 from helios_core.storage.table_activity import IDX_SCAN, IDX_TUP_FETCH, SEQ_SCAN, SEQ_TUP_READ
@@ -167,6 +168,7 @@ class ReadOps(_Txn):
               columns: list[str] | None, with_rowid: bool, schema: pa.Schema,
               need: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         produced = False
+        direct = row_filter.mask_function(filter) if filter is not None else None
         for phys in phys_batches:
             if filter is None and need is not None and len(schema):  # the asked columns at once (a plan per layout)
                 produced = True
@@ -175,7 +177,7 @@ class ReadOps(_Txn):
             # only the columns the scan uses are carried into the filter (the others are never read)
             b = self.store._present(t, phys) if need is None else self.store._present_some(t, phys, need)
             if filter is not None:
-                b = b.filter(filter)
+                b = _filtered(b, filter, direct)
                 if b.num_rows == 0:
                     continue
             if columns is not None or not with_rowid:
@@ -281,6 +283,17 @@ class ReadOps(_Txn):
                 return None
         return res
 
+
+
+def _filtered(b: pa.RecordBatch, filter: pc.Expression, direct: Any) -> pa.RecordBatch:
+    """``b.filter(filter)``, through compute kernels when ``direct`` (row_filter) can evaluate it;
+    anything it cannot (a missing column, a type without the kernel) gets Acero's own answer."""
+    if direct is not None:
+        try:
+            return b.filter(direct(b))
+        except (KeyError, pa.ArrowException):
+            pass
+    return b.filter(filter)
 
 
 def _needed_columns(t: TableDef, columns: list[str] | None, filter: pc.Expression | None,
