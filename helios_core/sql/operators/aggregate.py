@@ -35,7 +35,7 @@ from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
-from helios_core.sql.operators import aggregate_by_ids, group_runs
+from helios_core.sql.operators import aggregate_by_ids, byte_keys, group_runs
 from helios_core.sql.operators.base import Operator, collect, names
 from helios_core.sql.operators.join import eval_on_table
 from helios_core.sql.operators.scan import TableScan
@@ -151,7 +151,10 @@ def _hash_aggregate(work: pa.Table, ks: list[str], aggs: list[tuple]) -> pa.Tabl
         unique.setdefault(key, (src, fn, opts) if opts is not None else (src, fn))
         if src != col:
             copies.append((f"{col}_{fn}", f"{src}_{fn}"))
+    work, coded = byte_keys.as_codes(work, ks)
     out = work.group_by(ks, use_threads=True).aggregate(list(unique.values()))
+    if coded:
+        out = byte_keys.as_strings(out, coded)
     for name, src in copies:
         if name not in out.column_names:
             out = out.append_column(name, out.column(src))
