@@ -208,7 +208,10 @@ class ReadOps(_Txn):
             return _empty_batch(schema_out)
         if found is not False and found is not INHERITED and found[0].resident:  # a resident chunk of this branch
             activity[IDX_TUP_FETCH] += 1
-            return self.store._presented_chunk(t, found[0], schema_out).slice(found[1], 1)
+            view = self.store._presented_chunk(t, found[0], schema_out)
+            if view is not None:
+                return view.slice(found[1], 1)
+            return self.store._present_columns(t, found[0].data.slice(found[1], 1), schema_out)
         row = self._lookup_phys(self._branch, t, key, ts, txid, with_rowid=True)
         if row is None:
             return _empty_batch(schema_out)

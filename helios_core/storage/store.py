@@ -885,15 +885,23 @@ class Store:
             return renamed
         return pa.RecordBatch.from_arrays([phys.column(i) for i in picks], schema=out)
 
-    def _presented_chunk(self, t: TableDef, ch: Any, out: pa.Schema) -> pa.RecordBatch:
+    def _presented_chunk(self, t: TableDef, ch: Any, out: pa.Schema) -> pa.RecordBatch | None:
         """A resident chunk's rows as ``_present_columns`` gives them, kept on the chunk (a
         zero-copy view) per table definition and ``out``: a point read then slices its row
-        out of it instead of picking and renaming columns for each read."""
+        out of it instead of picking and renaming columns for each read. None when a column
+        asked for was added after the chunk was written (its fill would be built for every row)."""
         kept = ch.presented
         hit = kept.get(id(out)) if kept is not None else None
         if hit is not None and hit[0] is t and hit[1] is out:
             return hit[2]
-        batch = self._present_columns(t, ch.data, out)
+        data = ch.data
+        plan = self._present_plans.get((id(t), tuple(data.schema.names), id(out)))
+        if plan is None:
+            self._present_columns(t, data.slice(0, 0), out)  # plans the picks
+            plan = self._present_plans.get((id(t), tuple(data.schema.names), id(out)))
+        if plan is None or plan[0] is not t or plan[2][1] is None:
+            return None
+        batch = self._present_columns(t, data, out)
         if kept is None or len(kept) >= 4:
             kept = ch.presented = {}
         kept[id(out)] = (t, out, batch)
