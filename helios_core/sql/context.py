@@ -92,6 +92,8 @@ class QueryContext:
     outer_rows: list[Any] = attrs.Factory(list)  # correlated subqueries: stack of outer rows
     subquery_cache: dict[int, Any] = attrs.Factory(dict)  # uncorrelated subquery results, CTEs
     op_stats: dict[int, list] | None = None  # EXPLAIN ANALYZE: id(operator) -> [rows, seconds, loops]
+    # id(scan) -> a hash join's filter of that scan's rows by its other side's keys (operators.join_key_filter)
+    runtime_filters: dict[int, Any] = attrs.Factory(dict)
     # bytes this execution holds in materialized tables (operators' ``collect``), when a limit
     # applies: an object with add(n), release(n) and release_with(obj, n) (helios_core.branching.limits)
     memory: Any = None

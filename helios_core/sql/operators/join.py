@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_wide as NW
+from helios_core.sql.operators import join_key_filter
 from helios_core.sql.operators.base import Operator, collect, names, table_batches, to_table, unify_batches
 from helios_core.sql.operators.sort import stable_ties
 
@@ -146,9 +147,14 @@ class HashJoin(JoinBase):
         ctx.check_cancel()
         if lt.num_rows == 0 and self.kind in ("inner", "left", "semi", "anti"):
             return
-        rt = collect(self.children[1], ctx)
-        ctx.check_cancel()
         lk = [eval_on_table(k, lt, ctx) for k in self.lkeys]
+        narrowed = join_key_filter.install(self.kind, lk, self.rkeys[0], self.children[1], ctx)
+        try:
+            rt = collect(self.children[1], ctx)
+        finally:
+            if narrowed is not None:
+                ctx.runtime_filters.pop(narrowed, None)
+        ctx.check_cancel()
         rk = [eval_on_table(k, rt, ctx) for k in self.rkeys]
         lcols: dict[str, Any] = {}
         rcols: dict[str, Any] = {}

@@ -261,15 +261,20 @@ class TableScan(Operator):
         if recheck is not None:
             parts.append(recheck)
         slices = self._slices(ctx, found, wanted, n, scanned)
-        if not parts:
+        narrowing = ctx.runtime_filters.get(id(self)) if ctx.runtime_filters else None  # a join's keys
+        if not parts and narrowing is None:
             yield from slices
             return
         from helios_core.sql.operators.basic import apply_scan_terms
 
         def filtered(part: pa.RecordBatch) -> pa.RecordBatch | None:
+            if narrowing is not None:  # first: it leaves the fewest rows for the terms and their copy
+                part = narrowing.keep(part)
+                if part is None or not parts:
+                    return part
             return apply_scan_terms(part, parts, self.residual_simple, ctx)
 
-        parallel = self.residual_pure and recheck is None and ctx.op_stats is None
+        parallel = (self.residual_pure or not parts) and recheck is None and ctx.op_stats is None
         for part in (ordered_map(filtered, slices) if parallel else map(filtered, slices)):
             if part is not None:
                 yield part

@@ -1,0 +1,90 @@
+"""A hash join's left-side keys narrowing its right-side scan (operators.join_key_filter): every
+join gives the rows it gives without the narrowing, the narrowing happens where it may, and it
+stays away from joins whose unmatched right rows are kept or counted."""
+
+from __future__ import annotations
+
+import pytest
+
+import helios_core
+from helios_core.sql.operators import join_key_filter, parallel_map
+
+QUERIES = [
+    "SELECT o.id, l.id, l.v FROM ord o JOIN line l ON l.oid = o.id WHERE o.d < date '2024-02-01' ORDER BY 1, 2",
+    "SELECT count(*), sum(l.v) FROM ord o JOIN line l ON o.id = l.oid WHERE o.flag AND l.v > 3",
+    "SELECT o.id, l.id FROM ord o JOIN line l ON l.big = o.id ORDER BY 1, 2",  # int8 against int4
+    "SELECT o.id, l.id FROM ord o JOIN line l ON l.d = o.d WHERE o.id % 97 = 0 ORDER BY 1, 2",  # dates
+    "SELECT o.id FROM ord o WHERE EXISTS (SELECT 1 FROM line l WHERE l.oid = o.id AND l.v = 7) ORDER BY 1",
+    "SELECT o.id FROM ord o WHERE o.id IN (SELECT l.oid FROM line l WHERE l.v < 2) ORDER BY 1",
+    "SELECT o.id, l.id FROM ord o LEFT JOIN line l ON l.oid = o.id WHERE o.id < 40 ORDER BY 1, 2",
+    "SELECT o.id, l.id FROM ord o RIGHT JOIN line l ON l.oid = o.id WHERE l.id < 300 ORDER BY 1, 2",
+    "SELECT o.id, l.id FROM ord o FULL JOIN line l ON l.oid = o.id WHERE coalesce(o.id, l.id) < 60 ORDER BY 1, 2",
+    ("SELECT o.id, (SELECT count(*) FROM ord p JOIN line q ON q.oid = p.id WHERE p.id = o.id) FROM ord o "
+     "WHERE o.id < 30 ORDER BY 1"),
+    "SELECT o.id, l.id FROM ord o JOIN line l ON l.oid = o.id AND l.v > o.id % 5 WHERE o.id < 500 ORDER BY 1, 2",
+]
+
+
+@pytest.fixture(scope="module")
+def session():
+    s = helios_core.connect()
+    s.execute("CREATE TABLE ord (id int, d date, flag bool)")
+    s.execute("CREATE TABLE line (id int, oid int, big bigint, d date, v int, w int)")
+    s.execute("INSERT INTO ord SELECT CASE WHEN x % 50 = 0 THEN NULL ELSE x END, date '2024-01-01' + x % 90, "
+              "x % 3 = 0 FROM generate_series(-200, 4000) x")
+    for part in range(4):  # several chunks; keys beyond the orders' range, negative and NULL ones too
+        s.execute(f"INSERT INTO line SELECT x, CASE WHEN x % 41 = 0 THEN NULL ELSE (x * 7) % 9000 - 500 END, "
+                  f"(x * 13) % 5000, date '2023-12-01' + x % 200, x % 10, x % 10 + 1 "
+                  f"FROM generate_series({part * 60000}, {part * 60000 + 59999}) x")
+    yield s
+    s.close()
+
+
+def _rows(s, sql):
+    return s.execute(sql)[-1].rows()
+
+
+@pytest.mark.parametrize("sql", QUERIES)
+def test_joins_give_the_rows_they_give_without_the_narrowing(session, sql, monkeypatch) -> None:
+    narrowed = _rows(session, sql)
+    monkeypatch.setattr(join_key_filter, "install", lambda *a, **k: None)
+    assert narrowed == _rows(session, sql)
+
+
+def test_the_right_scan_is_narrowed_and_a_filter_that_keeps_everything_is_dropped(session, monkeypatch) -> None:
+    calls: list[tuple[int, int]] = []
+    real = join_key_filter.KeyFilter.keep
+
+    def spy(self, b):
+        out = real(self, b)
+        calls.append((b.num_rows, 0 if out is None else out.num_rows))
+        return out
+
+    monkeypatch.setattr(join_key_filter.KeyFilter, "keep", spy)
+    assert _rows(session, "SELECT count(*) FROM ord o JOIN line l ON l.oid = o.id WHERE o.id < 100") == \
+        [(sum(1 for x in range(240_000) if x % 41 and -200 <= (x * 7) % 9000 - 500 < 100
+              and ((x * 7) % 9000 - 500) % 50),)]
+    assert calls and sum(n for _, n in calls) < sum(n for n, _ in calls) // 10  # most rows never reach the join
+
+    filters: list[join_key_filter.KeyFilter] = []
+    real_install = join_key_filter.install
+
+    def kept_install(kind, left_keys, right_key, right, ctx):
+        made = real_install(kind, left_keys, right_key, right, ctx)
+        if made is not None:
+            filters.append(ctx.runtime_filters[made])
+        return made
+
+    monkeypatch.setattr(join_key_filter, "install", kept_install)
+    monkeypatch.setattr(join_key_filter, "TRIAL_ROWS", 60_000)  # one chunk of the four
+    monkeypatch.setattr(parallel_map, "WORKERS", 1)  # batches one after the other: counts exact
+    # every line's key (1..10) is an order's: after its trial rows the filter stops testing
+    assert _rows(session, "SELECT count(*) FROM ord o JOIN line l ON l.w = o.id") == [(240_000,)]
+    assert len(filters) == 1 and filters[0].seen == filters[0].kept == 60_000
+
+
+def test_explain_analyze_counts_the_scan_s_own_rows(session) -> None:
+    plan = "\n".join(r[0] for r in _rows(session, "EXPLAIN ANALYZE SELECT count(*) FROM ord o JOIN line l "
+                                                  "ON l.oid = o.id WHERE o.id < 100"))
+    scan = next(line for line in plan.splitlines() if "Seq Scan on line" in line)
+    assert "rows=240000 " in scan, plan
