@@ -16,7 +16,8 @@ import contextvars
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -115,3 +116,37 @@ def map_in_parallel(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
     rest = [start(fn, item) for item in items[1:]]
     head = fn(items[0])
     return [head, *(r.result() for r in rest)]
+
+
+_END = object()
+
+
+def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], *, workers: int | None = None) -> Iterator[Any]:
+    """``fn(item)`` for each item, in order, computed ahead on the worker threads (at most ``2 x
+    workers`` items in flight). ``fn`` must be pure: it runs on another thread, without the
+    caller's context variables. A consumer that stops early leaves the speculative work unread;
+    an error is raised when its item is reached, as in a sequential loop."""
+    workers = WORKERS if workers is None else workers
+    it = iter(items)
+    first = next(it, _END)
+    if first is _END:
+        return
+    second = next(it, _END)
+    if second is _END or workers < 2:  # one item: no hand-off to pay for
+        yield fn(first)
+        if second is not _END:
+            yield fn(second)
+            yield from map(fn, it)
+        return
+    pool = executor()
+    pending: deque[Future] = deque((pool.submit(fn, first), pool.submit(fn, second)))
+    try:
+        for item in it:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for f in pending:
+            f.cancel()

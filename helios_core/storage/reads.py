@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core import parallel
 from helios_core.errors import HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.storage import row_filter
 from helios_core.storage.layer import Branch
@@ -169,19 +170,37 @@ class ReadOps(_Txn):
               need: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         produced = False
         direct = row_filter.mask_function(filter) if filter is not None else None
+
+        def filtered(phys: pa.RecordBatch) -> pa.RecordBatch:
+            # only the columns the scan uses are carried into the filter (the others are never read)
+            b = self.store._present(t, phys) if need is None else self.store._present_some(t, phys, need)
+            b = _filtered(b, filter, direct)
+            if b.num_rows and (columns is not None or not with_rowid):
+                b = b.select(schema.names)
+            return b
+
+        if filter is not None and direct is not None and _many_chunks(self._branch, t):
+            # the kernels' work (no Python, the GIL let go) of the next batches done on worker threads
+            for b in parallel.ordered_map(filtered, phys_batches):
+                if b.num_rows:
+                    produced = True
+                    yield b
+            if not produced:
+                yield _empty_batch(schema)
+            return
         for phys in phys_batches:
             if filter is None and need is not None and len(schema):  # the asked columns at once (a plan per layout)
                 produced = True
                 yield self.store._present_columns(t, phys, schema)
                 continue
-            # only the columns the scan uses are carried into the filter (the others are never read)
-            b = self.store._present(t, phys) if need is None else self.store._present_some(t, phys, need)
             if filter is not None:
-                b = _filtered(b, filter, direct)
+                b = filtered(phys)
                 if b.num_rows == 0:
                     continue
-            if columns is not None or not with_rowid:
-                b = b.select(schema.names)
+            else:
+                b = self.store._present(t, phys) if need is None else self.store._present_some(t, phys, need)
+                if columns is not None or not with_rowid:
+                    b = b.select(schema.names)
             produced = True
             yield b
         if not produced:
@@ -286,6 +305,14 @@ class ReadOps(_Txn):
                 return None
         return res
 
+
+
+PARALLEL_CHUNKS = 8  # a filtered scan of a layer with this many chunks filters them on worker threads
+
+
+def _many_chunks(branch: Branch, t: TableDef) -> bool:
+    layer = branch.layers.get(t.data_id)
+    return layer is not None and len(layer.chunks) >= PARALLEL_CHUNKS
 
 
 def _filtered(b: pa.RecordBatch, filter: pc.Expression, direct: Any) -> pa.RecordBatch:

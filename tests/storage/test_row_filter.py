@@ -81,3 +81,30 @@ def test_store_scans_filter_alike_and_report_errors_as_before(tmp_path) -> None:
                 list(t.scan("public", "t", columns=["id"], filter=pc.field("nope") < 3))
     finally:
         store.close()
+
+
+def test_a_scan_of_many_chunks_filtered_on_workers_keeps_the_order_and_rows(monkeypatch) -> None:
+    from helios_core.storage import reads
+
+    store = Store.open(None)
+    try:
+        store.create_database("db")
+        with store.begin("db") as t:
+            t.create_table("public", "t", [ColumnDef("id", pa.int64()), ColumnDef("v", pa.float64())],
+                           primary_key=["id"])
+        for first in range(0, 12_000, 1000):  # twelve chunks, one per transaction
+            with store.begin("db") as t:
+                t.insert("public", "t", pa.table({"id": list(range(first, first + 1000)),
+                                                  "v": [(x * 7919) % 1000 / 10 for x in range(first, first + 1000)]}))
+        flt = (pc.field("v") < 30.0) & (pc.field("id") >= 500)
+
+        def scanned() -> list[int]:
+            with store.begin("db", read_only=True) as t:
+                return [i for b in t.scan("public", "t", columns=["id"], filter=flt) for i in b.column("id").to_pylist()]
+
+        monkeypatch.setattr(reads, "PARALLEL_CHUNKS", 8)
+        on_workers = scanned()
+        monkeypatch.setattr(reads, "PARALLEL_CHUNKS", 10**9)
+        assert on_workers == scanned() == [x for x in range(500, 12_000) if (x * 7919) % 1000 / 10 < 30.0]
+    finally:
+        store.close()

@@ -10,38 +10,13 @@ logical/pure_terms.py): it must not touch the session, storage or the execution'
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from typing import Any
 
-from helios_core.parallel import WORKERS, executor
-
-_END = object()
+from helios_core import parallel
+from helios_core.parallel import WORKERS
 
 
 def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
     """``fn(item)`` for each item, in order, computed ahead on the worker threads."""
-    it = iter(items)
-    first = next(it, _END)
-    if first is _END:
-        return
-    second = next(it, _END)
-    if second is _END or WORKERS < 2:  # one batch: no hand-off to pay for
-        yield fn(first)
-        if second is not _END:
-            yield fn(second)
-            yield from map(fn, it)
-        return
-    pool = executor()
-    pending: deque[Future] = deque((pool.submit(fn, first), pool.submit(fn, second)))
-    try:
-        for item in it:
-            pending.append(pool.submit(fn, item))
-            if len(pending) >= 2 * WORKERS:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        for f in pending:
-            f.cancel()
+    return parallel.ordered_map(fn, items, workers=WORKERS)
