@@ -22,6 +22,11 @@ QUERIES = [
     ("SELECT o.id, (SELECT count(*) FROM ord p JOIN line q ON q.oid = p.id WHERE p.id = o.id) FROM ord o "
      "WHERE o.id < 30 ORDER BY 1"),
     "SELECT o.id, l.id FROM ord o JOIN line l ON l.oid = o.id AND l.v > o.id % 5 WHERE o.id < 500 ORDER BY 1, 2",
+    # a large scanned left side and a small filtered right one: the right is gathered first
+    "SELECT l.id, o.id, o.d FROM line l JOIN ord o ON o.id = l.oid WHERE o.id < 50 ORDER BY 1, 2",
+    "SELECT count(*), min(l.id) FROM line l JOIN ord o ON o.id = l.big WHERE o.flag AND o.id BETWEEN 100 AND 400",
+    "SELECT l.id FROM line l JOIN ord o ON o.d = l.d WHERE o.id = 77 ORDER BY 1",
+    "SELECT l.id, o.id FROM line l LEFT JOIN ord o ON o.id = l.oid WHERE l.id < 100 AND o.id < 50 ORDER BY 1, 2",
 ]
 
 
@@ -88,3 +93,25 @@ def test_explain_analyze_counts_the_scan_s_own_rows(session) -> None:
                                                   "ON l.oid = o.id WHERE o.id < 100"))
     scan = next(line for line in plan.splitlines() if "Seq Scan on line" in line)
     assert "rows=240000 " in scan, plan
+
+
+def test_a_small_right_side_is_gathered_first_and_narrows_the_left_scan(session, monkeypatch) -> None:
+    firsts: list[bool] = []
+    real = join_key_filter.right_first
+    monkeypatch.setattr(join_key_filter, "right_first", lambda *a: firsts.append(real(*a)) or firsts[-1])
+    calls: list[tuple[int, int]] = []
+    real_keep = join_key_filter.KeyFilter.keep
+
+    def spy(self, b):
+        out = real_keep(self, b)
+        calls.append((b.num_rows, 0 if out is None else out.num_rows))
+        return out
+
+    monkeypatch.setattr(join_key_filter.KeyFilter, "keep", spy)
+    got = _rows(session, "SELECT count(*) FROM line l JOIN ord o ON o.id = l.oid WHERE o.id < 50")
+    assert firsts == [True]
+    assert sum(n for n, _ in calls) == 240_000 and sum(k for _, k in calls) == got[0][0]
+    firsts.clear()
+    # sides of one size: the usual order
+    assert _rows(session, "SELECT count(*) FROM line l JOIN line m ON m.id = l.id WHERE l.v = 3") == [(24_000,)]
+    assert firsts == [False]

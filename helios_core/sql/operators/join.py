@@ -143,19 +143,10 @@ class HashJoin(JoinBase):
         self.text = text
 
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
-        lt = collect(self.children[0], ctx)
-        ctx.check_cancel()
-        if lt.num_rows == 0 and self.kind in ("inner", "left", "semi", "anti"):
+        sides = self._gathered(ctx)
+        if sides is None:
             return
-        lk = [eval_on_table(k, lt, ctx) for k in self.lkeys]
-        narrowed = join_key_filter.install(self.kind, lk, self.rkeys[0], self.children[1], ctx)
-        try:
-            rt = collect(self.children[1], ctx)
-        finally:
-            if narrowed is not None:
-                ctx.runtime_filters.pop(narrowed, None)
-        ctx.check_cancel()
-        rk = [eval_on_table(k, rt, ctx) for k in self.rkeys]
+        lt, rt, lk, rk = sides
         lcols: dict[str, Any] = {}
         rcols: dict[str, Any] = {}
         for i, (a, b) in enumerate(zip(lk, rk, strict=True)):
@@ -193,6 +184,30 @@ class HashJoin(JoinBase):
             yield from assemble_batches("inner", lt, rt, *_in_left_order(self.kind, lt.num_rows, lids, rids), ctx)
             return
         yield from assemble_batches(self.kind, lt, rt, lids, rids, ctx)
+
+    def _gathered(self, ctx: Any) -> tuple[pa.Table, pa.Table, list[pa.Array], list[pa.Array]] | None:
+        """Both inputs and their keys, or None when the join can give no row. The side gathered
+        first narrows the other's scan by its keys (join_key_filter): the left side, or for an
+        inner join whose right side is estimated much smaller than its scanned left (TPC-H Q12:
+        30,000 lineitem rows against every order), the right side."""
+        left, right = self.children
+        if join_key_filter.right_first(self.kind, self.lkeys, left, right, ctx):
+            rt = collect(right, ctx)
+            ctx.check_cancel()
+            if rt.num_rows == 0:
+                return None
+            rk = [eval_on_table(k, rt, ctx) for k in self.rkeys]
+            lt = join_key_filter.collect_narrowed(left, "inner", rk, self.lkeys[0], ctx)
+            ctx.check_cancel()
+            return lt, rt, [eval_on_table(k, lt, ctx) for k in self.lkeys], rk
+        lt = collect(left, ctx)
+        ctx.check_cancel()
+        if lt.num_rows == 0 and self.kind in ("inner", "left", "semi", "anti"):
+            return None
+        lk = [eval_on_table(k, lt, ctx) for k in self.lkeys]
+        rt = join_key_filter.collect_narrowed(right, self.kind, lk, self.rkeys[0], ctx)
+        ctx.check_cancel()
+        return lt, rt, lk, [eval_on_table(k, rt, ctx) for k in self.rkeys]
 
     def label(self) -> str:
         k = {"inner": "", "left": "Left ", "right": "Right ", "full": "Full ", "semi": "Semi ",

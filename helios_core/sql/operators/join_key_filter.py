@@ -20,14 +20,17 @@ import attrs
 import numpy as np
 import pyarrow as pa
 
+from helios_core.sql import plan_costs
+from helios_core.sql.operators.base import collect
 from helios_core.sql.operators.scan import TableScan
 
-__all__ = ["KeyFilter", "install"]
+__all__ = ["KeyFilter", "collect_narrowed", "install", "right_first"]
 
 MAX_SPAN = 1 << 24  # flags (bytes) at most: 16 MB
 SPAN_PER_KEY = 256  # and at most this many flags per build-side row (sparse keys are left alone)
 TRIAL_ROWS = 200_000  # rows tested before a filter that removes almost nothing is dropped
 KEEP_ALL = 0.9  # "almost nothing": it kept more than this share
+RIGHT_FIRST = 8  # an inner join gathers its right side first when estimated this many times smaller
 
 
 @attrs.define(eq=False)
@@ -113,3 +116,26 @@ def install(kind: str, left_keys: list[pa.Array], right_key: Any, right: Any, ct
     flags[raw.astype(np.int64) - low] = True
     ctx.runtime_filters[id(right)] = KeyFilter(right_key.column, low, flags)
     return id(right)
+
+
+def collect_narrowed(side: Any, kind: str, other_keys: list[pa.Array], key: Any, ctx: Any) -> pa.Table:
+    """``collect(side)``, its scan narrowed by the other side's keys when the join qualifies."""
+    narrowed = install(kind, other_keys, key, side, ctx)
+    try:
+        return collect(side, ctx)
+    finally:
+        if narrowed is not None:
+            ctx.runtime_filters.pop(narrowed, None)
+
+
+def right_first(kind: str, left_keys: list[Any], left: Any, right: Any, ctx: Any) -> bool:
+    """Whether an inner join should gather its right input first and narrow its left scan: the
+    left is a plain table scan keyed by one column and the right is estimated (plan_costs, as
+    EXPLAIN prints) at most 1/RIGHT_FIRST of its rows."""
+    if kind != "inner" or len(left_keys) != 1 or type(left) is not TableScan or left_keys[0].column is None \
+            or ctx.op_stats is not None:
+        return False
+    try:
+        return plan_costs.estimate(right, ctx).rows * RIGHT_FIRST <= plan_costs.estimate(left, ctx).rows
+    except Exception:  # noqa: BLE001 - an estimate is advice: without one, the usual order
+        return False
