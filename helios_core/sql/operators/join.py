@@ -146,7 +146,7 @@ class HashJoin(JoinBase):
         sides = self._gathered(ctx)
         if sides is None:
             return
-        lt, rt, lk, rk = sides
+        lt, rt, lk, rk, left_rows, right_rows = sides
         lcols: dict[str, Any] = {}
         rcols: dict[str, Any] = {}
         for i, (a, b) in enumerate(zip(lk, rk, strict=True)):
@@ -172,7 +172,7 @@ class HashJoin(JoinBase):
             ids = pc.sort_indices(j.column("__l"))
             yield from table_batches(lt.take(j.column("__l").take(ids)))
             return
-        if R.num_rows > L.num_rows:
+        if right_rows > left_rows:
             # Arrow builds its hash table on the right input: make that the smaller side
             j = R.join(L, keys=keys, join_type="inner", use_threads=True, coalesce_keys=True)
         else:
@@ -185,11 +185,12 @@ class HashJoin(JoinBase):
             return
         yield from assemble_batches(self.kind, lt, rt, lids, rids, ctx)
 
-    def _gathered(self, ctx: Any) -> tuple[pa.Table, pa.Table, list[pa.Array], list[pa.Array]] | None:
-        """Both inputs and their keys, or None when the join can give no row. The side gathered
-        first narrows the other's scan by its keys (join_key_filter): the left side, or for an
-        inner join whose right side is estimated much smaller than its scanned left (TPC-H Q12:
-        30,000 lineitem rows against every order), the right side."""
+    def _gathered(self, ctx: Any) -> tuple[pa.Table, pa.Table, list[pa.Array], list[pa.Array], int, int] | None:
+        """Both inputs, their keys and their row counts before any narrowing, or None when the
+        join can give no row. The side gathered first narrows the other's scan by its keys
+        (join_key_filter): the left side, or for an inner join whose right side is estimated much
+        smaller than its scanned left (TPC-H Q12: 30,000 lineitem rows against every order), the
+        right side."""
         left, right = self.children
         if join_key_filter.right_first(self.kind, self.lkeys, left, right, ctx):
             rt = collect(right, ctx)
@@ -197,17 +198,17 @@ class HashJoin(JoinBase):
             if rt.num_rows == 0:
                 return None
             rk = [eval_on_table(k, rt, ctx) for k in self.rkeys]
-            lt = join_key_filter.collect_narrowed(left, "inner", rk, self.lkeys[0], ctx)
+            lt, left_rows = join_key_filter.collect_narrowed(left, "inner", rk, self.lkeys[0], ctx)
             ctx.check_cancel()
-            return lt, rt, [eval_on_table(k, lt, ctx) for k in self.lkeys], rk
+            return lt, rt, [eval_on_table(k, lt, ctx) for k in self.lkeys], rk, left_rows, rt.num_rows
         lt = collect(left, ctx)
         ctx.check_cancel()
         if lt.num_rows == 0 and self.kind in ("inner", "left", "semi", "anti"):
             return None
         lk = [eval_on_table(k, lt, ctx) for k in self.lkeys]
-        rt = join_key_filter.collect_narrowed(right, self.kind, lk, self.rkeys[0], ctx)
+        rt, right_rows = join_key_filter.collect_narrowed(right, self.kind, lk, self.rkeys[0], ctx)
         ctx.check_cancel()
-        return lt, rt, lk, [eval_on_table(k, rt, ctx) for k in self.rkeys]
+        return lt, rt, lk, [eval_on_table(k, rt, ctx) for k in self.rkeys], lt.num_rows, right_rows
 
     def label(self) -> str:
         k = {"inner": "", "left": "Left ", "right": "Right ", "full": "Full ", "semi": "Semi ",

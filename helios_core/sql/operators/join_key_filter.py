@@ -14,6 +14,7 @@ Written here because Arrow's ``is_in`` builds its hash set again for every batch
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import attrs
@@ -42,11 +43,15 @@ class KeyFilter:
     flags: np.ndarray  # bool per value in the range
     seen: int = 0  # rows tested so far, and kept (approximate under parallel batches)
     kept: int = 0
+    offered: int = 0  # rows the scan gave before narrowing (exact: counted under the lock)
+    lock: threading.Lock = attrs.Factory(threading.Lock)
 
     def keep(self, b: pa.RecordBatch) -> pa.RecordBatch | None:
         """The rows of ``b`` whose key is one of the build side's; None when none is. Once it
         has kept nearly every row of the first ``TRIAL_ROWS`` (Q12's orders: every lineitem row
         has its order), it lets the rest through untested."""
+        with self.lock:
+            self.offered += b.num_rows
         if self.seen >= TRIAL_ROWS and self.kept > KEEP_ALL * self.seen:
             return b
         col = b.column(self.column)
@@ -118,11 +123,14 @@ def install(kind: str, left_keys: list[pa.Array], right_key: Any, right: Any, ct
     return id(right)
 
 
-def collect_narrowed(side: Any, kind: str, other_keys: list[pa.Array], key: Any, ctx: Any) -> pa.Table:
-    """``collect(side)``, its scan narrowed by the other side's keys when the join qualifies."""
+def collect_narrowed(side: Any, kind: str, other_keys: list[pa.Array], key: Any, ctx: Any) -> tuple[pa.Table, int]:
+    """``collect(side)``, its scan narrowed by the other side's keys when the join qualifies; and
+    the rows it would have had unnarrowed (the join sizes its hash table by those, so that which
+    of several matching rows comes first, what UPDATE ... FROM takes, does not change)."""
     narrowed = install(kind, other_keys, key, side, ctx)
     try:
-        return collect(side, ctx)
+        table = collect(side, ctx)
+        return table, table.num_rows if narrowed is None else ctx.runtime_filters[narrowed].offered
     finally:
         if narrowed is not None:
             ctx.runtime_filters.pop(narrowed, None)
