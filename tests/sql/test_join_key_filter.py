@@ -56,7 +56,9 @@ def test_joins_give_the_rows_they_give_without_the_narrowing(session, sql, monke
     assert narrowed == _rows(session, sql)
 
 
-def test_the_right_scan_is_narrowed_and_a_filter_that_keeps_everything_is_dropped(session, monkeypatch) -> None:
+@pytest.fixture
+def kept(monkeypatch) -> list[tuple[int, int]]:
+    """(rows offered, rows kept) of each batch a KeyFilter sees."""
     calls: list[tuple[int, int]] = []
     real = join_key_filter.KeyFilter.keep
 
@@ -66,6 +68,11 @@ def test_the_right_scan_is_narrowed_and_a_filter_that_keeps_everything_is_droppe
         return out
 
     monkeypatch.setattr(join_key_filter.KeyFilter, "keep", spy)
+    return calls
+
+
+def test_the_right_scan_is_narrowed_and_a_filter_that_keeps_everything_is_dropped(session, monkeypatch, kept) -> None:
+    calls = kept
     assert _rows(session, "SELECT count(*) FROM ord o JOIN line l ON l.oid = o.id WHERE o.id < 100") == \
         [(sum(1 for x in range(240_000) if x % 41 and -200 <= (x * 7) % 9000 - 500 < 100
               and ((x * 7) % 9000 - 500) % 50),)]
@@ -95,19 +102,11 @@ def test_explain_analyze_counts_the_scan_s_own_rows(session) -> None:
     assert "rows=240000 " in scan, plan
 
 
-def test_a_small_right_side_is_gathered_first_and_narrows_the_left_scan(session, monkeypatch) -> None:
+def test_a_small_right_side_is_gathered_first_and_narrows_the_left_scan(session, monkeypatch, kept) -> None:
     firsts: list[bool] = []
     real = join_key_filter.right_first
     monkeypatch.setattr(join_key_filter, "right_first", lambda *a: firsts.append(real(*a)) or firsts[-1])
-    calls: list[tuple[int, int]] = []
-    real_keep = join_key_filter.KeyFilter.keep
-
-    def spy(self, b):
-        out = real_keep(self, b)
-        calls.append((b.num_rows, 0 if out is None else out.num_rows))
-        return out
-
-    monkeypatch.setattr(join_key_filter.KeyFilter, "keep", spy)
+    calls = kept
     got = _rows(session, "SELECT count(*) FROM line l JOIN ord o ON o.id = l.oid WHERE o.id < 50")
     assert firsts == [True]
     assert sum(n for n, _ in calls) == 240_000 and sum(k for _, k in calls) == got[0][0]
