@@ -171,9 +171,14 @@ class ReadOps(_Txn):
         produced = False
         direct = row_filter.mask_function(filter) if filter is not None else None
 
+        drop_rowid = filter is not None and not with_rowid and ROWID not in str(filter)
+
         def filtered(phys: pa.RecordBatch) -> pa.RecordBatch:
-            # only the columns the scan uses are carried into the filter (the others are never read)
+            # only the columns the scan uses are carried into the filter (the others are never read),
+            # the row ids only when they are asked for: filtering copies every column it is given
             b = self.store._present(t, phys) if need is None else self.store._present_some(t, phys, need)
+            if drop_rowid:
+                b = b.drop_columns([ROWID])
             b = _filtered(b, filter, direct)
             if b.num_rows and (columns is not None or not with_rowid):
                 b = b.select(schema.names)

@@ -108,3 +108,22 @@ def test_a_scan_of_many_chunks_filtered_on_workers_keeps_the_order_and_rows(monk
         assert on_workers == scanned() == [x for x in range(500, 12_000) if (x * 7919) % 1000 / 10 < 30.0]
     finally:
         store.close()
+
+
+def test_row_ids_are_filtered_only_when_asked_for_or_filtered_on() -> None:
+    store = Store.open(None)
+    try:
+        store.create_database("db")
+        with store.begin("db") as t:
+            t.create_table("public", "t", [ColumnDef("id", pa.int64()), ColumnDef("v", pa.int64())], primary_key=["id"])
+            t.insert("public", "t", pa.table({"id": list(range(100)), "v": [x % 7 for x in range(100)]}))
+        with store.begin("db", read_only=True) as t:
+            with_ids = pa.Table.from_batches(list(t.scan("public", "t", filter=pc.field("v") == 3, with_rowid=True)))
+            assert with_ids.column_names == ["id", "v", "_rowid"] and with_ids.num_rows == 14
+            plain = pa.Table.from_batches(list(t.scan("public", "t", columns=["id"], filter=pc.field("v") == 3)))
+            assert plain.column_names == ["id"] and plain.column("id").to_pylist() == with_ids.column("id").to_pylist()
+            first = with_ids.column("_rowid")[0].as_py()
+            by_id = pa.Table.from_batches(list(t.scan("public", "t", columns=["id"], filter=pc.field("_rowid") == first)))
+            assert by_id.column("id").to_pylist() == [3]
+    finally:
+        store.close()
