@@ -151,7 +151,7 @@ def _hash_aggregate(work: pa.Table, ks: list[str], aggs: list[tuple]) -> pa.Tabl
         unique.setdefault(key, (src, fn, opts) if opts is not None else (src, fn))
         if src != col:
             copies.append((f"{col}_{fn}", f"{src}_{fn}"))
-    work, coded = byte_keys.as_codes(work, ks)
+    work, coded = byte_keys.as_codes(work, [k for k in ks if all(src != k for src, *_ in unique.values())])
     out = work.group_by(ks, use_threads=True).aggregate(list(unique.values()))
     if coded:
         out = byte_keys.as_strings(out, coded)
