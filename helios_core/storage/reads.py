@@ -168,44 +168,27 @@ class ReadOps(_Txn):
     def _emit(self, t: TableDef, phys_batches: Iterator[pa.RecordBatch], filter: pc.Expression | None,
               columns: list[str] | None, with_rowid: bool, schema: pa.Schema,
               need: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-        produced = False
         direct = row_filter.mask_function(filter) if filter is not None else None
-
         drop_rowid = filter is not None and not with_rowid and ROWID not in str(filter)
 
-        def filtered(phys: pa.RecordBatch) -> pa.RecordBatch:
+        def presented(phys: pa.RecordBatch) -> pa.RecordBatch:
             # only the columns the scan uses are carried into the filter (the others are never read),
             # the row ids only when they are asked for: filtering copies every column it is given
+            if filter is None and need is not None and len(schema):  # the asked columns at once (a plan per layout)
+                return self.store._present_columns(t, phys, schema)
             b = self.store._present(t, phys) if need is None else self.store._present_some(t, phys, need)
             if drop_rowid:
                 b = b.drop_columns([ROWID])
-            b = _filtered(b, filter, direct)
-            if b.num_rows and (columns is not None or not with_rowid):
-                b = b.select(schema.names)
-            return b
-
-        if filter is not None and direct is not None and _many_chunks(self._branch, t):
-            # the kernels' work (no Python, the GIL let go) of the next batches done on worker threads
-            for b in parallel.ordered_map(filtered, phys_batches):
-                if b.num_rows:
-                    produced = True
-                    yield b
-            if not produced:
-                yield _empty_batch(schema)
-            return
-        for phys in phys_batches:
-            if filter is None and need is not None and len(schema):  # the asked columns at once (a plan per layout)
-                produced = True
-                yield self.store._present_columns(t, phys, schema)
-                continue
             if filter is not None:
-                b = filtered(phys)
-                if b.num_rows == 0:
-                    continue
-            else:
-                b = self.store._present(t, phys) if need is None else self.store._present_some(t, phys, need)
-                if columns is not None or not with_rowid:
-                    b = b.select(schema.names)
+                b = _filtered(b, filter, direct)
+            return b.select(schema.names) if columns is not None or not with_rowid else b
+
+        # a filter the kernels evaluate (no Python, the GIL let go) runs ahead on worker threads
+        on_workers = direct is not None and _many_chunks(self._branch, t)
+        produced = False
+        for b in (parallel.ordered_map if on_workers else map)(presented, phys_batches):
+            if filter is not None and b.num_rows == 0:
+                continue
             produced = True
             yield b
         if not produced:
@@ -230,13 +213,19 @@ class ReadOps(_Txn):
         found = self._locate(self._branch, t, key[0] if len(key) == 1 else tuple(key), ts, txid)
         if found is None:
             return _empty_batch(schema_out)
-        if found is not False and found is not INHERITED and found[0].resident:  # a resident chunk of this branch
+        if found is INHERITED:
+            row = self._lookup_inherited(self._branch, t, key[0] if len(key) == 1 else tuple(key), ts, txid)
+        elif found is False:
+            row = False
+        else:
+            ch, pos = found
             activity[IDX_TUP_FETCH] += 1
-            view = self.store._presented_chunk(t, found[0], schema_out)
-            if view is not None:
-                return view.slice(found[1], 1)
-            return self.store._present_columns(t, found[0].data.slice(found[1], 1), schema_out)
-        row = self._lookup_phys(self._branch, t, key, ts, txid, with_rowid=True)
+            view = self.store._presented_chunk(t, ch, schema_out) if ch.resident else None
+            if view is not None:  # a resident chunk of this branch: its kept view
+                return view.slice(pos, 1)
+            return self.store._present_columns(t, ch.data.slice(pos, 1), schema_out)
+        if row is False:  # the index cannot answer for this snapshot
+            row = self._lookup_by_scan(self._branch, t, key, ts, txid)
         if row is None:
             return _empty_batch(schema_out)
         activity[IDX_TUP_FETCH] += 1
@@ -246,19 +235,21 @@ class ReadOps(_Txn):
         self, branch: Branch, t: TableDef, key: tuple, ts: int, txid: int, with_rowid: bool = False
     ) -> pa.RecordBatch | None:
         """Physical row (incl. _rowid) with this key visible at (ts, txid), or None."""
-        k = key[0] if len(key) == 1 else tuple(key)
-        res = self._lookup_fast(branch, t, k, ts, txid)
-        if res is False:  # the index cannot answer for this snapshot: exact vectorized scan
-            expr = None
-            for name, v in zip(t.primary_key, key, strict=True):
-                e = pc.field(f"c{t.column(name).col_id}") == v
-                expr = e if expr is None else expr & e
-            for b in self.store._visible(branch, t, ts, txid, None, None, key_probe=k):
-                b = b.filter(expr)
-                if b.num_rows:
-                    return b.slice(0, 1)
-            return None
-        return res
+        res = self._lookup_fast(branch, t, key[0] if len(key) == 1 else tuple(key), ts, txid)
+        return self._lookup_by_scan(branch, t, key, ts, txid) if res is False else res
+
+    def _lookup_by_scan(self, branch: Branch, t: TableDef, key: tuple, ts: int, txid: int) -> pa.RecordBatch | None:
+        """The key's visible physical row found by an exact vectorized scan (where the index cannot
+        answer for this snapshot), or None."""
+        expr = None
+        for name, v in zip(t.primary_key, key, strict=True):
+            e = pc.field(f"c{t.column(name).col_id}") == v
+            expr = e if expr is None else expr & e
+        for b in self.store._visible(branch, t, ts, txid, None, None, key_probe=key[0] if len(key) == 1 else tuple(key)):
+            b = b.filter(expr)
+            if b.num_rows:
+                return b.slice(0, 1)
+        return None
 
     def _locate(self, branch: Branch, t: TableDef, k: Any, ts: int, txid: int) -> Any:
         """The key's visible version in ``branch``'s own layer through the key index: (chunk,
@@ -298,6 +289,10 @@ class ReadOps(_Txn):
         found = self._locate(branch, t, k, ts, txid)
         if found is not INHERITED:
             return found if found is None or found is False else found[0].data.slice(found[1], 1)
+        return self._lookup_inherited(branch, t, k, ts, txid)
+
+    def _lookup_inherited(self, branch: Branch, t: TableDef, k: Any, ts: int, txid: int) -> Any:
+        """``_lookup_fast`` of a key not written on ``branch``: its parent's row, unless deleted here."""
         layer = branch.layers.get(t.data_id)
         res = self._lookup_fast(branch.parent, t, k, min(ts, branch.fork_ts), 0)
         if res is None or res is False:

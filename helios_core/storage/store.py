@@ -860,10 +860,9 @@ class Store:
         fields.append(full.field(ROWID))
         return picks, pa.schema(fields)
 
-    def _present_columns(self, t: TableDef, phys: pa.RecordBatch, out: pa.Schema) -> pa.RecordBatch:
-        """``_present(t, phys).select(out.names)`` in one step when every column asked for is in
-        the physical batch (a point read's row): the physical columns picked by a cached plan."""
-        names = phys.schema.names
+    def _column_picks(self, t: TableDef, names: list[str], out: pa.Schema) -> list[int] | None:
+        """Which physical column (of a batch laid out as ``names``) gives each column of ``out``,
+        planned once per table, layout and ``out``; None when one was added after that layout."""
         key = (id(t), tuple(names), id(out))
         plan = self._present_plans.get(key)
         if plan is None or plan[0] is not t or plan[2][0] is not out:
@@ -875,7 +874,12 @@ class Store:
             if len(self._present_plans) > 4096:
                 self._present_plans.clear()
             self._present_plans[key] = plan
-        picks = plan[2][1]
+        return plan[2][1]
+
+    def _present_columns(self, t: TableDef, phys: pa.RecordBatch, out: pa.Schema) -> pa.RecordBatch:
+        """``_present(t, phys).select(out.names)`` in one step when every column asked for is in
+        the physical batch (a point read's row): the physical columns picked by a cached plan."""
+        picks = self._column_picks(t, phys.schema.names, out)
         if picks is None:  # a column added after this row was written: filled by _present
             return self._present(t, phys).select(out.names)
         # picked and renamed inside Arrow: a Python object per column (``phys.column(i)``) costs
@@ -895,11 +899,7 @@ class Store:
         if hit is not None and hit[0] is t and hit[1] is out:
             return hit[2]
         data = ch.data
-        plan = self._present_plans.get((id(t), tuple(data.schema.names), id(out)))
-        if plan is None:
-            self._present_columns(t, data.slice(0, 0), out)  # plans the picks
-            plan = self._present_plans.get((id(t), tuple(data.schema.names), id(out)))
-        if plan is None or plan[0] is not t or plan[2][1] is None:
+        if self._column_picks(t, data.schema.names, out) is None:
             return None
         batch = self._present_columns(t, data, out)
         if kept is None or len(kept) >= 4:

@@ -192,7 +192,7 @@ class HashJoin(JoinBase):
         smaller than its scanned left (TPC-H Q12: 30,000 lineitem rows against every order), the
         right side."""
         left, right = self.children
-        if join_key_filter.right_first(self.kind, self.lkeys, left, right, ctx):
+        if join_key_filter.right_first(self.kind, self.lkeys, self.rkeys, left, right, ctx):
             rt = collect(right, ctx)
             ctx.check_cancel()
             if rt.num_rows == 0:

@@ -93,18 +93,17 @@ def _comparable(left: pa.DataType, right: pa.DataType) -> bool:
     return left == right and (pa.types.is_date(left) or pa.types.is_timestamp(left))
 
 
-def install(kind: str, left_keys: list[pa.Array], right_key: Any, right: Any, ctx: Any) -> int | None:
-    """Put a KeyFilter from ``left_keys`` on the ``right`` input's scan for this execution
-    (``ctx.runtime_filters``); the id to take it off with, or None when the join does not
-    qualify (see module docstring)."""
-    if kind not in ("inner", "semi") or len(left_keys) != 1 or type(right) is not TableScan \
-            or right_key.column is None or ctx.op_stats is not None:
+def install(kind: str, gathered_keys: list[pa.Array], key: Any, side: Any, ctx: Any) -> int | None:
+    """Put a KeyFilter from the gathered side's keys on the other input's (``side``) scan of
+    ``key`` for this execution (``ctx.runtime_filters``); the id to take it off with, or None
+    when the join does not qualify (see module docstring)."""
+    if kind not in ("inner", "semi") or len(gathered_keys) != 1 or type(side) is not TableScan \
+            or key.column is None or ctx.op_stats is not None:
         return None
-    keys = left_keys[0]
+    keys = gathered_keys[0]
     if isinstance(keys, pa.ChunkedArray):
         keys = keys.combine_chunks()
-    right_type = right.fields[right_key.column].type.arrow_type
-    if not _comparable(keys.type, right_type) or len(keys) == 0:
+    if not _comparable(keys.type, side.fields[key.column].type.arrow_type) or len(keys) == 0:
         return None
     raw = _integers(keys)
     if raw is None:
@@ -119,8 +118,8 @@ def install(kind: str, left_keys: list[pa.Array], right_key: Any, right: Any, ct
         return None
     flags = np.zeros(span, np.bool_)
     flags[raw.astype(np.int64) - low] = True
-    ctx.runtime_filters[id(right)] = KeyFilter(right_key.column, low, flags)
-    return id(right)
+    ctx.runtime_filters[id(side)] = KeyFilter(key.column, low, flags)
+    return id(side)
 
 
 def collect_narrowed(side: Any, kind: str, other_keys: list[pa.Array], key: Any, ctx: Any) -> tuple[pa.Table, int]:
@@ -136,12 +135,13 @@ def collect_narrowed(side: Any, kind: str, other_keys: list[pa.Array], key: Any,
             ctx.runtime_filters.pop(narrowed, None)
 
 
-def right_first(kind: str, left_keys: list[Any], left: Any, right: Any, ctx: Any) -> bool:
+def right_first(kind: str, left_keys: list[Any], right_keys: list[Any], left: Any, right: Any, ctx: Any) -> bool:
     """Whether an inner join should gather its right input first and narrow its left scan: the
-    left is a plain table scan keyed by one column and the right is estimated (plan_costs, as
-    EXPLAIN prints) at most 1/RIGHT_FIRST of its rows."""
+    left is a plain table scan keyed by one column of a type the flags compare, and the right is
+    estimated (plan_costs, as EXPLAIN prints) at most 1/RIGHT_FIRST of its rows."""
     if kind != "inner" or len(left_keys) != 1 or type(left) is not TableScan or left_keys[0].column is None \
-            or ctx.op_stats is not None:
+            or ctx.op_stats is not None \
+            or not _comparable(left_keys[0].type.arrow_type, right_keys[0].type.arrow_type):
         return False
     try:
         return plan_costs.estimate(right, ctx).rows * RIGHT_FIRST <= plan_costs.estimate(left, ctx).rows
