@@ -57,9 +57,6 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-# the test suite's example plugin (tests/example_plugin), installed in development environments:
-# it logs a line per statement, which no deployment (and no PostgreSQL here) does
-TEST_PLUGINS = "example"
 UPDATE_ROWS = 100_000  # documents per UPDATE statement (both systems alike), which bounds a statement's memory
 
 
@@ -125,7 +122,6 @@ def main() -> None:
     parser.add_argument("--pg-port", type=int, default=0, help="PostgreSQL's port (default: a free one)")
     args = parser.parse_args()
     docs, terms = _documents(args.docs)
-    os.environ["HELIOS_DISABLE_PLUGINS"] = TEST_PLUGINS  # here (the server's protocols) and in the server
     helios = start_server(pathlib.Path(tempfile.mkdtemp(prefix="helios-bench-search-")),
                           {"protocols": {"postgres": {"port": args.helios_port}}}, only=["postgres"])
     cluster = PgCluster.start(args.pg_port or None)

@@ -265,18 +265,77 @@ def _lift_uniform_rows(sql: str, head: re.Match[str]) -> Lifted | None:
     return Lifted(text, values, types, plain_rows=True)
 
 
+# Short statements already lifted, by their text with its digit runs cut out: for each digit run,
+# the lifted value's place (None) or the digits it must be. The next statement of that shape (the
+# same query with other keys) is lifted by one split at its digits instead of the token loop.
+_DIGIT_RUNS = re.compile(r"([0-9]+)")
+SHAPES = 1024  # remembered shapes (the memo starts afresh when full)
+_shapes: dict[tuple[str, ...], tuple[str, tuple[str | None, ...]]] = {}
+
+
 def lift_constants(sql: str) -> Lifted | None:
     """``sql`` with its value numbers lifted out, or None when it cannot (or need not) be."""
+    if len(sql) < PLAIN_ROWS_MIN:
+        pieces = _DIGIT_RUNS.split(sql)
+        shape = _shapes.get(tuple(pieces[0::2]))
+        if shape is not None:
+            by_shape = _lift_by_shape(shape, pieces[1::2])
+            if by_shape is not None:
+                return by_shape
+        lifted, starts = _lift_by_tokens(sql)
+        if lifted is not None and starts is not None:
+            _remember_shape(sql, pieces, lifted, starts)
+        return lifted
     if "$" in sql or "/*" in sql or "\\" in sql:
         return None
-    if len(sql) >= PLAIN_ROWS_MIN:
-        plain = _lift_plain_rows(sql)
-        if plain is not None:
-            return plain
+    plain = _lift_plain_rows(sql)
+    if plain is not None:
+        return plain
+    return _lift_by_tokens(sql)[0]
+
+
+def _lift_by_shape(shape: tuple[str, tuple[str | None, ...]], runs: list[str]) -> Lifted | None:
+    """The remembered shape's lifting for a text of that shape whose digit runs are ``runs``: the
+    text between digit runs is the same, so the token loop would see the same tokens, and only
+    the values of the lifted integers (each a whole digit run) differ. None when a digit run
+    that was not lifted (in a name, a string, ``LIMIT 10``) differs."""
+    text, wanted = shape
+    values = []
+    for got, want in zip(runs, wanted, strict=True):
+        if want is None:
+            values.append(got)
+        elif got != want:
+            return None
+    return Lifted(text, values, tuple(_literal_type(v) for v in values))
+
+
+def _remember_shape(sql: str, pieces: list[str], lifted: Lifted, starts: list[int]) -> None:
+    """Keep ``sql``'s shape when every lifted value is an unsigned integer that is a whole digit run."""
+    if not lifted.values or any(t is None for t in lifted.types):
+        return
+    lifted_at = dict(zip(starts, lifted.values, strict=True))
+    wanted: list[str | None] = []
+    for run in _DIGIT_RUNS.finditer(sql):
+        value = lifted_at.pop(run.start(), None)
+        if value is not None and value != run.group():
+            return  # a signed or fractional number: the digit runs do not show it
+        wanted.append(None if value is not None else run.group())
+    if lifted_at:
+        return
+    if len(_shapes) >= SHAPES:
+        _shapes.clear()
+    _shapes[tuple(pieces[0::2])] = (lifted.text, tuple(wanted))
+
+
+def _lift_by_tokens(sql: str) -> tuple[Lifted | None, list[int] | None]:
+    """The token loop's lifting of ``sql``, with where each lifted value starts in it."""
+    if "$" in sql or "/*" in sql or "\\" in sql:
+        return None, None
     pos, n = 0, len(sql)
     parts: list[str] = []
     values: list[str] = []
     types: list[str] = []
+    starts: list[int] = []
     clause = ""
     depth = 0
     values_depth = -1  # paren depth of the VALUES keyword (its rows are one deeper)
@@ -288,22 +347,23 @@ def lift_constants(sql: str) -> Lifted | None:
     while pos < n:
         m = _TOKEN.match(sql, pos)
         if m is None:
-            return None
+            return None, None
         kind = m.lastgroup
         tok = m.group()
         start, pos = pos, m.end()
         if kind == "ws" or kind == "comment":
             continue
         if ended:
-            return None  # something after the terminating ";": several statements
+            return None, None  # something after the terminating ";": several statements
         if kind == "str":
             if start > 0 and sql[start - 1] in "eEbBxXuUnN" and (start < 2 or not sql[start - 2].isalnum()):
-                return None  # E'...' and other prefixed strings: leave them to the full lexer
+                return None, None  # E'...' and other prefixed strings: leave them to the full lexer
             if head == "insert" and clause == "values" and depth == values_depth + 1 and prev in ("(", ",") \
                     and _next_token(sql, pos) in (",", ")"):
                 parts.append(sql[copied:start])
                 values.append(tok[1:-1].replace("''", "'"))
                 types.append(None)
+                starts.append(start)
                 parts.append(f"${len(values)}")
                 copied = pos
             tok = "'"
@@ -312,16 +372,16 @@ def lift_constants(sql: str) -> Lifted | None:
             if not head:
                 head = tok
                 if head not in _HEADS:
-                    return None
+                    return None, None
             if tok in _CLAUSES:
                 clause = tok
                 if tok == "values":
                     values_depth = depth
                 if head == "select" and tok == "into" and depth == 0:
-                    return None  # SELECT ... INTO creates a table
+                    return None, None  # SELECT ... INTO creates a table
         elif kind == "op":
             if tok not in _KNOWN_OPS:
-                return None
+                return None, None
         elif kind == "punct":
             if tok == "(":
                 depth += 1
@@ -334,7 +394,7 @@ def lift_constants(sql: str) -> Lifted | None:
                 continue
         elif kind == "num":
             if pos < n and (sql[pos].isalnum() or sql[pos] in "_.$"):
-                return None  # 123abc, 1.2.3: PostgreSQL's lexer reads these differently
+                return None, None  # 123abc, 1.2.3: PostgreSQL's lexer reads these differently
             sign_start = None
             if prev == "-" and (prev2 in _VALUE_OPS or prev2 in ("(", ",", "where", "set", "values")):
                 sign_start = sql.rfind("-", 0, start)  # a unary minus: folded into the literal
@@ -349,13 +409,14 @@ def lift_constants(sql: str) -> Lifted | None:
                 parts.append(sql[copied:begin])
                 values.append(text)
                 types.append(_literal_type(text))
+                starts.append(begin)
                 parts.append(f"${len(values)}")
                 copied = pos
         if not head:
-            return None
+            return None, None
         prev2, prev = prev, tok
     if not values and head != "select":
-        return None  # a query without numbers is cached as it is; other statements gain nothing
+        return None, None  # a query without numbers is cached as it is; other statements gain nothing
     parts.append(sql[copied:])
-    return Lifted("".join(parts), values, tuple(types))
+    return Lifted("".join(parts), values, tuple(types)), starts
 
