@@ -9,6 +9,7 @@ order (first appearance).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,7 +36,7 @@ from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
-from helios_core.sql.operators import aggregate_by_ids, byte_keys, group_runs
+from helios_core.sql.operators import aggregate_by_ids, byte_keys, group_runs, kept_rows_column
 from helios_core.sql.operators.base import Operator, collect, names
 from helios_core.sql.operators.join import eval_on_table
 from helios_core.sql.operators.scan import TableScan
@@ -390,6 +391,12 @@ class HashAggregate(Operator):
         self.aggs = aggs
         self.grouping_sets = grouping_sets
         self.grouping_calls = grouping_calls
+        if type(child) is TableScan and kept_rows_column.applies(keys, aggs, grouping_sets, child):
+            # its WHERE comes as a column of flags (operators.kept_rows_column); a copy of the scan, as a
+            # plan may share one scan among several readers
+            scan = copy.copy(child)
+            scan.keep_flags = True
+            self.children[0] = scan
 
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
         F = ctx.fn
@@ -398,9 +405,11 @@ class HashAggregate(Operator):
             t = collect(self.children[0], ctx)
         ctx.check_cancel()
         n = t.num_rows
-        built = self._work_by_slices(t, ctx) if n > WORK_SLICE_ROWS and self._computes_inputs() else None
+        flags_at = t.num_columns - 1 if t.num_columns and t.column_names[-1] == kept_rows_column.KEEP_COLUMN \
+            else None  # the scan's WHERE as a column: grouped by, its 0 groups dropped (kept_rows_column)
+        built = self._work_by_slices(t, ctx, flags_at) if n > WORK_SLICE_ROWS and self._computes_inputs() else None
         if built is None:
-            cols, key_arrays, int_scales, special_aggs = self._work_columns(_Batched(t), n, 0, n, ctx)
+            cols, key_arrays, int_scales, special_aggs = self._work_columns(_Batched(t), n, 0, n, ctx, flags_at)
             ctx.check_cancel()
             work = pa.table(cols) if cols else pa.table({"__one": pa.array(np.zeros(n, np.int8))})
         else:
@@ -429,7 +438,8 @@ class HashAggregate(Operator):
         does building the work table by slices save anything."""
         return any(spec.args and spec.args[0].column is None for spec in self.aggs)
 
-    def _work_by_slices(self, t: pa.Table, ctx: Any) -> tuple[pa.Table, list, dict, set] | None:
+    def _work_by_slices(self, t: pa.Table, ctx: Any, flags_at: int | None = None
+                        ) -> tuple[pa.Table, list, dict, set] | None:
         """The work table built ``WORK_SLICE_ROWS`` input rows at a time, as one table of their
         chunks: the computed arguments' intermediate arrays are then about a megabyte, reused
         from the allocator and still in cache, instead of whole-input arrays. None when the
@@ -443,7 +453,7 @@ class HashAggregate(Operator):
             ctx.check_cancel()
             piece = t.slice(offset, WORK_SLICE_ROWS)
             cols, key_arrays, int_scales, special_aggs = self._work_columns(_Batched(piece), piece.num_rows, offset,
-                                                                            n, ctx)
+                                                                            n, ctx, flags_at)
             work = pa.table(cols)
             if not first:
                 first = (work.schema, int_scales, special_aggs)
@@ -456,7 +466,8 @@ class HashAggregate(Operator):
             return None
         return pa.concat_tables(works), [pa.chunked_array(chunks) for chunks in keys], first[1], first[2]
 
-    def _work_columns(self, t: Any, n: int, offset: int, total: int, ctx: Any) -> tuple[dict, list, dict, set]:
+    def _work_columns(self, t: Any, n: int, offset: int, total: int, ctx: Any, flags_at: int | None = None
+                      ) -> tuple[dict, list, dict, set]:
         """The work table's columns over the rows of ``t`` (input rows ``offset``..): group keys
         ``g<i>``, each aggregate's argument ``a<j>`` (list aggregates: ``a<j>_<i>``, FILTER masks
         ``m<j>``, ORDER BY keys ``o<j>_<i>``), the input row number ``__row``; with the
@@ -469,6 +480,8 @@ class HashAggregate(Operator):
             arr = _input(k, t, ctx)
             key_arrays.append(arr)
             cols[f"g{i}"] = _groupable(citext.folded(arr) if citext.is_citext(k.type) else arr)
+        if flags_at is not None:
+            cols[kept_rows_column.KEEP_COLUMN] = t.column(flags_at)
         sets = self._sets()
         if any(sets) or any(spec.uses_lists for spec in self.aggs):
             # input row numbers line groups up (and order them); a grand aggregate of direct
@@ -572,9 +585,14 @@ class HashAggregate(Operator):
             first = main.column("__row_min").combine_chunks()
         else:
             _begin_sorted_runs(self.aggs, work, ks, memo)
+            flagged = kept_rows_column.KEEP_COLUMN in work.column_names
+            if flagged:
+                ks = [*ks, kept_rows_column.KEEP_COLUMN]
             main = aggregate_by_ids.aggregate(work, ks, aggs, memo)
             if main is None:
                 main = _hash_aggregate(work, ks, aggs)
+            if flagged:  # the groups of rows the scan's WHERE does not keep
+                main = main.filter(pc.equal(main.column(kept_rows_column.KEEP_COLUMN), 1))
             order = pc.sort_indices(main.column("__row_min"))
             main = main.take(order)
             ngroups = main.num_rows

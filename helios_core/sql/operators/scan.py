@@ -28,6 +28,7 @@ from helios_core.sql import index_search, numeric_display
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions.strings import quote_ident
+from helios_core.sql.operators import kept_rows_column
 from helios_core.sql.operators.base import Operator, batch_of, names
 from helios_core.sql.operators.parallel_map import ordered_map
 from helios_core.sql.types import NUMERIC_STORAGE_ARROW as NUMERIC_STORAGE
@@ -94,6 +95,7 @@ class TableScan(Operator):
         self.index_use: Any = None  # rows found by a plugin index (sql/index_search.py)
         self.score = False  # the last field: the score that index search gave each row
         self.index: tuple[str, str, list[PushedTerm]] | None = None  # (index name, column, its terms)
+        self.keep_flags = False  # the residual handed over as a flag column (operators.kept_rows_column)
 
     def _as_of(self, ctx: Any) -> int | None:
         if self.as_of is None:
@@ -267,11 +269,16 @@ class TableScan(Operator):
             return
         from helios_core.sql.operators.basic import apply_scan_terms
 
+        flags = self.keep_flags and ctx.op_stats is None and recheck is None
+
         def filtered(part: pa.RecordBatch) -> pa.RecordBatch | None:
             if narrowing is not None:  # first: it leaves the fewest rows for the terms and their copy
                 part = narrowing.keep(part)
                 if part is None or not parts:
                     return part
+            if flags:
+                return kept_rows_column.flagged(part, parts, lambda b: apply_scan_terms(
+                    b, parts, self.residual_simple, ctx), ctx)
             return apply_scan_terms(part, parts, self.residual_simple, ctx)
 
         parallel = (self.residual_pure or not parts) and recheck is None and ctx.op_stats is None

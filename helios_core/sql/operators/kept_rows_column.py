@@ -1,0 +1,96 @@
+"""A scan's WHERE handed to the GROUP BY above it as a column of flags, instead of applied.
+
+TPC-H Q1's WHERE keeps 98% of lineitem: filtering copied seven columns of six million rows
+to drop 2% of them, 40% of the query. When a GROUP BY aggregate reads a table scan directly
+and each of its group keys and aggregate arguments can be computed on any row without an
+error (a column, a constant, exact numeric + - * of those), the scan hands its batches over
+unfiltered with one more column, ``1`` where every term holds and ``0`` elsewhere; the
+aggregate groups by it as one more key and drops the groups of 0. A group's rows, and so its
+aggregates, are then exactly the rows the WHERE keeps. A batch whose terms keep less than
+``KEEP_FRACTION`` of it (the aggregate would work through the rows the copy drops), or whose
+terms raise, is filtered as before and flagged all 1.
+
+Not for EXPLAIN ANALYZE (its row counts are each node's own) and not for grand aggregates,
+grouping sets, DISTINCT, FILTER, ordered or list aggregates: only sum/avg of numerics,
+min/max, count and count(*).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import HeliosError
+
+KEEP_COLUMN = "__keep"
+KEEP_FRACTION = 0.75  # a batch kept at least this much is handed over whole
+_FLAG_TYPE = pa.int8()  # an integer key: the dense group-id path takes it as well as hashing does
+_ANY_ARGUMENT = frozenset({"min", "max", "count", "count_star"})
+_NUMERIC_ARGUMENT = frozenset({"sum", "avg"})
+
+
+def applies(keys: list[Any], aggs: list[Any], grouping_sets: Any, scan: Any) -> bool:
+    """Whether a GROUP BY reading table scan ``scan`` may take the scan's terms as a flag column."""
+    if not keys or grouping_sets is not None or scan.residual is None:
+        return False
+    if scan.pk_lookup is not None or scan.index_use is not None or scan.score or scan.with_rowid:
+        return False
+    if not all(k.column is not None for k in keys):
+        return False
+    for spec in aggs:
+        if spec.uses_lists or spec.distinct or spec.filter is not None or spec.order or spec.user is not None:
+            return False
+        if spec.name in _NUMERIC_ARGUMENT:
+            if len(spec.args) != 1 or spec.args[0].type.name != "numeric" or not _without_errors(spec.args[0]):
+                return False
+        elif spec.name not in _ANY_ARGUMENT or not all(_without_errors(a) for a in spec.args):
+            return False
+    return True
+
+
+def _without_errors(c: Any) -> bool:
+    """A column, a constant, or exact numeric + - * of such: computable on any row (numeric
+    arithmetic neither overflows nor divides)."""
+    if c.column is not None or c.const is not None:
+        return True
+    if c.arith is not None and c.type.name == "numeric":
+        _op, left, right = c.arith
+        return _without_errors(left) and _without_errors(right)
+    return False
+
+
+def flagged(b: pa.RecordBatch, parts: list[Any], filter_batch: Any, ctx: Any) -> pa.RecordBatch | None:
+    """``b`` with its flag column (the terms ``parts`` evaluated on every row), or, when they keep
+    too little of it or one raises, ``filter_batch(b)`` flagged all 1; None when no row is left."""
+    mask = None
+    try:
+        for part in parts:
+            v = part.evaluate(b, ctx)
+            if v.scalar:
+                if v.value() is not True:
+                    return None
+                continue
+            mask = v.array if mask is None else pc.and_kleene(mask, v.array)
+    except (HeliosError, pa.ArrowInvalid):
+        mask = False  # filtered the ordinary way below, which raises only where PostgreSQL would
+    if mask is None:
+        return _with_flags(b, None)
+    if mask is not False:
+        kept = pc.fill_null(mask, False) if mask.null_count else mask
+        count = kept.true_count
+        if count == 0:
+            return None
+        if count >= KEEP_FRACTION * b.num_rows:
+            return _with_flags(b, kept)
+    out = filter_batch(b)
+    return None if out is None else _with_flags(out, None)
+
+
+def _with_flags(b: pa.RecordBatch, kept: pa.BooleanArray | None) -> pa.RecordBatch:
+    n = b.num_rows
+    flags = np.ones(n, np.int8) if kept is None else kept.to_numpy(zero_copy_only=False).view(np.int8)
+    return b.append_column(KEEP_COLUMN, pa.array(flags, _FLAG_TYPE))
+

@@ -1,0 +1,101 @@
+"""A scan's WHERE handed to the GROUP BY above it as a flag column (operators.kept_rows_column):
+every answer equals the one the filtered scan gives, and the flags are really used where they
+apply."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+import helios_core
+from helios_core.sql.operators import kept_rows_column
+
+ROWS = 150_000  # several scan batches and over the by-ids threshold
+
+
+@pytest.fixture(scope="module")
+def session():
+    s = helios_core.connect()
+    s.execute("CREATE TABLE li (k int, flag char(1), g int, q numeric(15,2), p numeric(15,2), d numeric(15,2), "
+              "f float8, n int, t text, day date)")
+    step = 10_000
+    for start in range(0, ROWS, step):
+        s.execute(f"""INSERT INTO li SELECT x, substr('ANR', x % 3 + 1, 1), CASE WHEN x % 11 = 0 THEN NULL ELSE x % 7 END,
+            (x % 50)::numeric + 0.25, (x % 997) * 10.5, (x % 11) / 100.0,
+            x / 3.0, CASE WHEN x % 13 = 0 THEN NULL ELSE x % 5 END, 'w' || (x % 9),
+            DATE '2020-01-01' + (x % 1000)
+            FROM generate_series({start}, {start + step - 1}) x""")
+    yield s
+    s.close()
+
+
+QUERIES = [
+    # kept by most rows: the flags
+    "SELECT flag, g, count(*), sum(q), avg(p), sum(p * (1 - d)), sum(p * (1 - d) * (1 + d)), min(t), max(day), "
+    "count(n) FROM li WHERE day <= DATE '2022-06-01' GROUP BY flag, g ORDER BY flag, g",
+    "SELECT g, count(*), sum(q) FROM li WHERE n IS NOT NULL AND k <> 17 GROUP BY g ORDER BY g",
+    "SELECT flag, max(f), min(f), count(*) FROM li WHERE n < 4 OR n IS NULL GROUP BY flag ORDER BY flag",
+    # NULL terms keep no row; a group whose rows are all dropped disappears
+    "SELECT g, count(*) FROM li WHERE n > 0 GROUP BY g ORDER BY g",
+    "SELECT g, count(*), sum(q) FROM li WHERE g IS NOT NULL AND g <> 3 GROUP BY g ORDER BY g",
+    # no row kept
+    "SELECT g, count(*) FROM li WHERE k < 0 GROUP BY g",
+    # few rows kept: filtered as before
+    "SELECT flag, count(*), sum(q) FROM li WHERE k % 10 = 0 GROUP BY flag ORDER BY flag",
+    # a term that fails on rows another term drops: not evaluated on them
+    "SELECT g, count(*) FROM li WHERE n <> 0 AND 10 / n > 1 GROUP BY g ORDER BY g",
+    # HAVING, ORDER BY an aggregate, LIMIT
+    "SELECT flag, g, sum(q) AS s FROM li WHERE day > DATE '2020-02-01' GROUP BY flag, g HAVING sum(q) > 1000 "
+    "ORDER BY s DESC LIMIT 5",
+    # shapes left to the filter: integer arithmetic, DISTINCT, FILTER, float sums, grand aggregates
+    "SELECT g, sum(n * 2) FROM li WHERE day <= DATE '2022-06-01' GROUP BY g ORDER BY g",
+    "SELECT g, count(DISTINCT n) FROM li WHERE day <= DATE '2022-06-01' GROUP BY g ORDER BY g",
+    "SELECT g, count(*) FILTER (WHERE n = 1) FROM li WHERE day <= DATE '2022-06-01' GROUP BY g ORDER BY g",
+    "SELECT g, sum(f) FROM li WHERE day <= DATE '2022-06-01' GROUP BY g ORDER BY g",
+    "SELECT count(*), sum(q) FROM li WHERE day <= DATE '2022-06-01'",
+]
+
+
+def _rows(s, sql):
+    return s.execute(sql)[-1].rows()
+
+
+@pytest.mark.parametrize("sql", QUERIES, ids=[f"q{i}" for i in range(len(QUERIES))])
+def test_answers_equal_the_filtered_scan(session, sql, monkeypatch):
+    flagged = _rows(session, sql)
+    monkeypatch.setattr(kept_rows_column, "applies", lambda *a: False)
+    filtered = _rows(session, sql + " ")  # another text: planned again, without the flags
+    assert flagged == filtered
+
+
+def test_flags_are_used_where_they_apply(session, monkeypatch):
+    whole = []
+    real = kept_rows_column._with_flags
+
+    def spy(b, kept):
+        whole.append(kept is not None)
+        return real(b, kept)
+
+    monkeypatch.setattr(kept_rows_column, "_with_flags", spy)
+    _rows(session, QUERIES[0] + "  ")
+    assert whole and all(whole)  # every batch handed over whole, none copied
+    whole.clear()
+    _rows(session, QUERIES[6] + "  ")
+    assert whole and not any(whole)  # a tenth kept: filtered, flagged all 1
+    whole.clear()
+    _rows(session, QUERIES[9] + "  ")
+    assert not whole  # integer arithmetic could overflow on a dropped row: no flags
+
+
+def test_prepared_parameters_and_explain_analyze(session):
+    stmt = session.prepare("SELECT flag, count(*), sum(q) FROM li WHERE day <= $1 GROUP BY flag ORDER BY flag",
+                           [1082])  # date
+    got = session.execute_prepared(stmt, [datetime.date(2022, 6, 1)]).rows()
+    assert got == _rows(session, "SELECT flag, count(*), sum(q) FROM li WHERE day <= DATE '2022-06-01' "
+                                 "GROUP BY flag ORDER BY flag")
+    plan = "\n".join(r[0] for r in _rows(session, "EXPLAIN ANALYZE SELECT flag, count(*) FROM li "
+                                                  "WHERE day <= DATE '2022-06-01' GROUP BY flag"))
+    kept = sum(r[1] for r in _rows(session, "SELECT flag, count(*) FROM li WHERE day <= DATE '2022-06-01' "
+                                            "GROUP BY flag"))
+    assert f"rows={kept} " in plan and f"Rows Removed by Filter: {ROWS - kept}" in plan
