@@ -127,6 +127,12 @@ ERRORS = [
     "SELECT * FROM qf_e1 x JOIN (qf_e2 x CROSS JOIN qf_e2 y) j ON x.i = y.k",
     "SELECT i, g FROM qf_e1 a, (SELECT a.i AS g) ss",
     "SELECT zz.i FROM qf_e1",
+    # a qualified column its table lacks, in a join condition: 42703 (it was pushed to the other
+    # table's scan and named "an invalid reference" to the first)
+    "SELECT * FROM qf_e1 JOIN qf_e2 ON qf_e1.i = qf_e2.nope",
+    "SELECT * FROM qf_e1 JOIN qf_e2 ON qf_e1.nope = qf_e2.k",
+    "SELECT * FROM qf_e1, qf_e2 WHERE qf_e1.i = qf_e2.nope",
+    "SELECT * FROM qf_e1 a LEFT JOIN qf_e2 b ON a.i = b.k AND b.nope > 1",
 ]
 
 

@@ -32,8 +32,8 @@ def session():
 
 QUERIES = [
     # kept by most rows: the flags
-    "SELECT flag, g, count(*), sum(q), avg(p), sum(p * (1 - d)), sum(p * (1 - d) * (1 + d)), min(t), max(day), "
-    "count(n) FROM li WHERE day <= DATE '2022-06-01' GROUP BY flag, g ORDER BY flag, g",
+    ("SELECT flag, g, count(*), sum(q), avg(p), sum(p * (1 - d)), sum(p * (1 - d) * (1 + d)), min(t), max(day), "
+     "count(n) FROM li WHERE day <= DATE '2022-06-01' GROUP BY flag, g ORDER BY flag, g"),
     "SELECT g, count(*), sum(q) FROM li WHERE n IS NOT NULL AND k <> 17 GROUP BY g ORDER BY g",
     "SELECT flag, max(f), min(f), count(*) FROM li WHERE n < 4 OR n IS NULL GROUP BY flag ORDER BY flag",
     # NULL terms keep no row; a group whose rows are all dropped disappears
@@ -46,8 +46,8 @@ QUERIES = [
     # a term that fails on rows another term drops: not evaluated on them
     "SELECT g, count(*) FROM li WHERE n <> 0 AND 10 / n > 1 GROUP BY g ORDER BY g",
     # HAVING, ORDER BY an aggregate, LIMIT
-    "SELECT flag, g, sum(q) AS s FROM li WHERE day > DATE '2020-02-01' GROUP BY flag, g HAVING sum(q) > 1000 "
-    "ORDER BY s DESC LIMIT 5",
+    ("SELECT flag, g, sum(q) AS s FROM li WHERE day > DATE '2020-02-01' GROUP BY flag, g HAVING sum(q) > 1000 "
+     "ORDER BY s DESC LIMIT 5"),
     # shapes left to the filter: integer arithmetic, DISTINCT, FILTER, float sums, grand aggregates
     "SELECT g, sum(n * 2) FROM li WHERE day <= DATE '2022-06-01' GROUP BY g ORDER BY g",
     "SELECT g, count(DISTINCT n) FROM li WHERE day <= DATE '2022-06-01' GROUP BY g ORDER BY g",

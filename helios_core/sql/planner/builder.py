@@ -861,8 +861,8 @@ class Builder:
                 continue
             name, qual = col.name, col.table or None
             hits = [k for k, it in enumerate(items) if _has_col(it.op.fields, name, qual)]
-            if not hits and qual is None:  # a whole-row reference: the FROM item of that name
-                hits = [k for k, it in enumerate(items) if any(f.qualifier == name for f in it.op.fields)]
+            if not hits:  # a whole-row reference, or a column its item lacks: the FROM item of that name
+                hits = [k for k, it in enumerate(items) if any(f.qualifier == (qual or name) for f in it.op.fields)]
             if len(hits) > 1 and qual is None:
                 # ambiguous unless a subquery's own FROM defines it; be conservative
                 out.update(hits)
