@@ -64,9 +64,10 @@ WRITE_BACKOFF_MAX = 64  # statements run in workers after a write handed back, a
 NOTIFY_POLL_SECONDS = 0.02  # how often an idle listening connection looks for notifications
 # set_config(...) in any case (a search, not a lower-cased copy of a 60 kB batch on the event loop)
 _SET_CONFIG = re.compile("_config(?<=set_config)", re.IGNORECASE)  # "_config" first: a quick scan
-_NOT_PLAIN_READ = re.compile(r"\b(for\s+(update|share|no\s+key|key)|pg_sleep|nextval|setval|set_config|"
+# searched in the lower-cased text (a third of the time of an IGNORECASE search)
+_NOT_PLAIN_READ = re.compile(r"\b(?:for\s+(?:update|share|no\s+key|key)|pg_sleep|nextval|setval|set_config|"
                              r"insert|update|delete|merge|copy|lock|into|pg_cancel_backend|"
-                             r"pg_terminate_backend|pg_notify|heliosdb)\b", re.IGNORECASE)
+                             r"pg_terminate_backend|pg_notify|heliosdb)\b")
 ROWS_PER_HOP = 8192  # rows encoded per worker-thread hop when streaming a result
 COPY_CHUNK = 4 << 20  # COPY FROM STDIN: bytes of CopyData handed to the decoder at once
 COPY_READ_AHEAD = 2  # chunks gathered ahead of the decoder
@@ -1744,7 +1745,7 @@ def _is_plain_read(sql: str) -> bool:
     head = sql.lstrip()[:6].lower()
     if head not in ("select", "values") or ";" in sql.rstrip().rstrip(";"):
         return False
-    return _NOT_PLAIN_READ.search(sql) is None
+    return _NOT_PLAIN_READ.search(sql.lower()) is None
 
 
 def _pre_encode(result: Any, fmts: list[int], want: int,

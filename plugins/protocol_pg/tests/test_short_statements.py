@@ -8,6 +8,7 @@ import time
 
 import psycopg
 import pytest
+from helios_protocol_pg.connection import _is_plain_read
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -80,3 +81,22 @@ def test_a_point_write_over_the_budget_is_applied_once(dsn: str, table: str) -> 
                   "where aid = %s", (501,))
         assert c.execute("select aid, abalance from short_acc where aid >= 500 order by aid").fetchall() == [
             (500, 1), (501, 3)]
+
+
+@pytest.mark.parametrize(("sql", "plain"), [
+    ("SELECT abalance FROM pgbench_accounts WHERE aid = 4711;", True),
+    ("values (1)", True),
+    ("select 'Insertion' as label", True),
+    ("SELECT * FROM t FOR UPDATE", False),
+    ("select * from t For  Share", False),
+    ("SELECT NEXTVAL('s')", False),
+    ("SELECT Set_Config('a.b', '1', false)", False),
+    ("SELECT * INTO t2 FROM t", False),
+    ("select pg_sleep(1)", False),
+    ("SELECT HeliosDB.mongo('d', '{}')", False),
+    ("select 1; select 2", False),
+    ("insert into t values (1)", False),
+])
+def test_plain_reads_are_told_apart_in_any_case(sql: str, plain: bool) -> None:
+    """Only a single read that locks and changes nothing streams its rows (case does not matter)."""
+    assert _is_plain_read(sql) is plain
