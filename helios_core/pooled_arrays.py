@@ -56,3 +56,20 @@ def converted(values: np.ndarray, dtype: np.dtype | type, *, copy: bool = False)
     out = empty(len(values), dtype)
     out[:] = values
     return out
+
+
+_ONES_KEPT = 1 << 24  # rows of the shared column of ones (16 MB)
+_ones_buffer: pa.Buffer | None = None
+
+
+def int8_ones(n: int) -> pa.Array:
+    """``n`` int8 ones (count(*)'s argument, a GROUP BY's "every row kept" flags). Up to
+    ``_ONES_KEPT`` rows they are views of one buffer kept for the process (immutable, so shared by
+    every statement and thread), instead of n bytes allocated and filled each time."""
+    global _ones_buffer
+    if n > _ONES_KEPT:
+        return pa.array(np.ones(n, np.int8))
+    buf = _ones_buffer
+    if buf is None:
+        buf = _ones_buffer = pa.py_buffer(np.ones(_ONES_KEPT, np.int8))
+    return pa.Array.from_buffers(pa.int8(), n, [None, buf])

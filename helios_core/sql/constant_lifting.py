@@ -284,7 +284,7 @@ def lift_constants(sql: str) -> Lifted | None:
                 return by_shape
         lifted, starts = _lift_by_tokens(sql)
         if lifted is not None and starts is not None:
-            _remember_shape(sql, pieces, lifted, starts)
+            _remember_shape(pieces, lifted, starts)
         return lifted
     if "$" in sql or "/*" in sql or "\\" in sql:
         return None
@@ -309,17 +309,20 @@ def _lift_by_shape(shape: tuple[str, tuple[str | None, ...]], runs: list[str]) -
     return Lifted(text, values, tuple(_literal_type(v) for v in values))
 
 
-def _remember_shape(sql: str, pieces: list[str], lifted: Lifted, starts: list[int]) -> None:
+def _remember_shape(pieces: list[str], lifted: Lifted, starts: list[int]) -> None:
     """Keep ``sql``'s shape when every lifted value is an unsigned integer that is a whole digit run."""
     if not lifted.values or any(t is None for t in lifted.types):
         return
     lifted_at = dict(zip(starts, lifted.values, strict=True))
     wanted: list[str | None] = []
-    for run in _DIGIT_RUNS.finditer(sql):
-        value = lifted_at.pop(run.start(), None)
-        if value is not None and value != run.group():
+    at = len(pieces[0])  # where each digit run starts, from the split's pieces
+    for k in range(1, len(pieces), 2):
+        run = pieces[k]
+        value = lifted_at.pop(at, None)
+        if value is not None and value != run:
             return  # a signed or fractional number: the digit runs do not show it
-        wanted.append(None if value is not None else run.group())
+        wanted.append(None if value is not None else run)
+        at += len(run) + len(pieces[k + 1])
     if lifted_at:
         return
     if len(_shapes) >= SHAPES:

@@ -348,23 +348,6 @@ def _grand_count_distinct(spec: AggSpec, values: pa.Array | pa.ChunkedArray) -> 
     return pa.array([len(distinct) - distinct.null_count], pa.int64())
 
 
-_ONES_KEPT = 1 << 24  # rows of the shared column of ones count(*) reads (16 MB)
-_ones_buffer: pa.Buffer | None = None
-
-
-def _ones(n: int) -> pa.Array:
-    """``n`` int8 ones: count(*)'s argument, which only its length and validity are read of. Up to
-    ``_ONES_KEPT`` rows they are views of one buffer kept for the process (immutable, so shared by
-    every statement and thread), instead of n bytes allocated and filled for each statement."""
-    global _ones_buffer
-    if n > _ONES_KEPT:
-        return pa.array(np.ones(n, np.int8))
-    buf = _ones_buffer
-    if buf is None:
-        buf = _ones_buffer = pa.py_buffer(np.ones(_ONES_KEPT, np.int8))
-    return pa.Array.from_buffers(pa.int8(), n, [None, buf])
-
-
 class _Batched:
     """A table whose batches are materialized once, so per-batch expression caches hit."""
 
@@ -523,7 +506,7 @@ class HashAggregate(Operator):
                         int_scales[j] = u[1]
                         continue
                 if spec.name == "count_star":
-                    arr = _ones(n)
+                    arr = pooled_arrays.int8_ones(n)  # count(*): only its length is read
                 else:
                     arr = _filtered_input(spec.args[0], t, ctx, mask)
                 if NW.is_wide(arr):  # wide numerics: as decimals where they fit (NaN/Infinity as below)

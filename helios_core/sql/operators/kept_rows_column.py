@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core import pooled_arrays
 from helios_core.errors import HeliosError
 
 KEEP_COLUMN = "__keep"
@@ -65,21 +65,15 @@ def _without_errors(c: Any) -> bool:
 def flagged(b: pa.RecordBatch, parts: list[Any], filter_batch: Any, ctx: Any) -> pa.RecordBatch | None:
     """``b`` with its flag column (the terms ``parts`` evaluated on every row), or, when they keep
     too little of it or one raises, ``filter_batch(b)`` flagged all 1; None when no row is left."""
-    mask = None
     try:
-        for part in parts:
-            v = part.evaluate(b, ctx)
-            if v.scalar:
-                if v.value() is not True:
-                    return None
-                continue
-            mask = v.array if mask is None else pc.and_kleene(mask, v.array)
+        kept = _kept_rows(b, parts, ctx)
     except (HeliosError, pa.ArrowInvalid):
-        mask = False  # filtered the ordinary way below, which raises only where PostgreSQL would
-    if mask is None:
+        kept = _FILTER  # the ordinary way below raises only where PostgreSQL would
+    if kept is None:
+        return None
+    if kept is _EVERY_ROW:
         return _with_flags(b, None)
-    if mask is not False:
-        kept = pc.fill_null(mask, False) if mask.null_count else mask
+    if kept is not _FILTER:
         count = kept.true_count
         if count == 0:
             return None
@@ -90,7 +84,26 @@ def flagged(b: pa.RecordBatch, parts: list[Any], filter_batch: Any, ctx: Any) ->
 
 
 def _with_flags(b: pa.RecordBatch, kept: pa.BooleanArray | None) -> pa.RecordBatch:
-    n = b.num_rows
-    flags = np.ones(n, np.int8) if kept is None else kept.to_numpy(zero_copy_only=False).view(np.int8)
-    return b.append_column(KEEP_COLUMN, pa.array(flags, _FLAG_TYPE))
+    """``b`` and its flag column: 1 where ``kept`` holds (None: on every row)."""
+    flags = pooled_arrays.int8_ones(b.num_rows) if kept is None else pc.cast(kept, _FLAG_TYPE)
+    return b.append_column(KEEP_COLUMN, flags)
 
+
+_EVERY_ROW = object()  # no term depends on the row, and each holds
+_FILTER = object()  # a term raised: the batch is filtered the ordinary way
+
+
+def _kept_rows(b: pa.RecordBatch, parts: list[Any], ctx: Any) -> pa.BooleanArray | object | None:
+    """The rows every term holds on (NULL as not), ``_EVERY_ROW``, or None when a constant term is
+    not true."""
+    mask = None
+    for part in parts:
+        v = part.evaluate(b, ctx)
+        if v.scalar:
+            if v.value() is not True:
+                return None
+            continue
+        mask = v.array if mask is None else pc.and_kleene(mask, v.array)
+    if mask is None:
+        return _EVERY_ROW
+    return pc.fill_null(mask, False) if mask.null_count else mask
