@@ -648,7 +648,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 raise HeliosError(f'column "{cname}" has no type', sqlstate="42601")
             sql_type, serial = _column_type(kind, session, txn)
             type_privileges.check_declared(session, txn, kind)  # 42501 for a type the user may not use
-            md: dict[str, str] = {"sql_type": sql_type.sql_name()}
+            md: dict[str, str] = {"sql_type": sql_type.stored_name()}
             if user_types.is_composite_column(sql_type):  # found whatever the search_path
                 md["user_type"] = user_types.type_text(sql_type, txn)
             enum = _find_enum(session, txn, kind) if kind.this == exp.DataType.Type.USERDEFINED else None
@@ -1236,7 +1236,7 @@ def _create_table_as(session: Any, txn: Any, schema: str, name: str, query: Any,
     for n, (_, t) in zip(names, plan.columns, strict=False):
         if t.name == "unknown":
             t = types.TEXT
-        cols.append(ColumnDef(n, t.arrow_type, True, {"sql_type": t.sql_name()}))
+        cols.append(ColumnDef(n, t.arrow_type, True, {"sql_type": t.stored_name()}))
     txn.create_table(schema, name, cols, options={"pk_name": f"{name}_pkey"})
     if no_data:
         return Result(command_tag="CREATE TABLE AS")
@@ -2592,7 +2592,7 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
             new_type = types.type_from_sqlglot(action.args["dtype"])
             if identity:
                 _retype_identity_sequence(txn, md, new_type)
-            md["sql_type"] = new_type.sql_name()
+            md["sql_type"] = new_type.stored_name()
             cols = [ColumnDef(c.name, new_type.arrow_type if c.name == cname else c.type, c.nullable,
                               md if c.name == cname else dict(constraints.column_metadata(tdef, c.name)))
                     for c in tdef.columns]

@@ -43,7 +43,7 @@ def _view_table(session: Any, txn: Any, schema: str, name: str, rec: dict) -> Ta
                                         db=exp.to_identifier(schema, quoted=True)))
     plan = session.plan_query(q, session.context(txn))
     names = list(rec.get("columns") or [n for n, _ in plan.columns])
-    cols = [ColumnDef(n, t.arrow_type, True, {"sql_type": t.sql_name()})
+    cols = [ColumnDef(n, t.arrow_type, True, {"sql_type": t.stored_name()})
             for n, (_, t) in zip(names, plan.columns, strict=False)]
     return TableDef(schema, name, cols, [], {OPTION: triggers_of(rec)}, 0)
 

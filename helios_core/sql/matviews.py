@@ -177,7 +177,7 @@ def create(session: Any, a: dict) -> Result:
         seen.add(n)
         if t.name == "unknown":
             t = types.TEXT
-        cols.append(ColumnDef(n, t.arrow_type, True, {"sql_type": t.sql_name()}))
+        cols.append(ColumnDef(n, t.arrow_type, True, {"sql_type": t.stored_name()}))
     record = {"sql": dialect.to_sql(query), "populated": bool(a["with_data"])}
     txn.create_table(schema, name, cols, options={OPTION: record, "pk_name": f"{name}_pkey"})
     ddl_privileges.after(session, create_node, state)

@@ -313,6 +313,17 @@ class SqlType:
             return f"{kind}({self.typmod}) {rest}".strip()
         return display
 
+    def stored_name(self) -> str:
+        """The spelling a catalog keeps, read back by ``type_from_name`` as this same type:
+        ``sql_name`` except for unbounded bpchar, which format_type spells 'character' (that
+        text would read back as character(1))."""
+        if self.name == "bpchar" and self.typmod < 0 and self.domain is None:
+            return "bpchar"
+        if self.element is not None and self.element.name == "bpchar" and self.element.typmod < 0 \
+                and self.domain is None:
+            return "bpchar[]"
+        return self.sql_name()
+
     def __str__(self) -> str:
         return self.sql_name()
 

@@ -99,6 +99,8 @@ def _format_type(args: list[pa.Array]) -> pa.Array:
             t = attrs.evolve(t, typmod=int(typmod))
         elif typmod is not None and int(typmod) >= 0 and t.element is not None:
             t = T.array_of(attrs.evolve(t.element, typmod=int(typmod)))
+        if typmod is not None and int(typmod) < 0 and "bpchar" in (t.name, t.element.name if t.element else None):
+            return t.stored_name()  # format_type(1042, -1) is 'bpchar' (unbounded); without a typmod, 'character'
         schema = _type_schema(t)
         if schema is not None and schema not in _search_path_schemas():
             return f"{_quoted_ident(schema)}.{t.sql_name()}"  # as format_type names a type not visible

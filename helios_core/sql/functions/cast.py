@@ -245,7 +245,7 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
         return _apply_typmod(arr, dst, context)
     # ---- to strings
     if d in _STRINGS:
-        txt = _text_of(arr, src)
+        txt = _text_of(arr, src, dst)
         return _string_typmod(txt, dst, context)
     # ---- from strings
     if s in _STRINGS:
@@ -428,9 +428,9 @@ def _wide_to_int(vals: list, dst: T.SqlType) -> pa.Array:
 _INT_WORDS = {"int2": "smallint", "int4": "integer", "int8": "bigint"}
 
 
-def _text_of(arr: pa.Array, src: T.SqlType) -> pa.Array:
-    if src.name == "bpchar":
-        return pc.utf8_rtrim(arr, characters=" ")
+def _text_of(arr: pa.Array, src: T.SqlType, dst: T.SqlType | None = None) -> pa.Array:
+    if src.name == "bpchar":  # to another bpchar the blanks stay (a binary-coercible cast, then its length)
+        return arr if dst is not None and dst.name == "bpchar" else pc.utf8_rtrim(arr, characters=" ")
     if src.name == "bool":  # the bool -> text cast spells words; the output function says t/f
         return pc.if_else(arr, "true", "false")
     if src.name == "inet":  # text(inet) keeps the prefix length that inet's output omits

@@ -374,6 +374,7 @@ class HashAggregate(Operator):
         self.aggs = aggs
         self.grouping_sets = grouping_sets
         self.grouping_calls = grouping_calls
+        self.order_free = False  # set when a sort above orders every group (lowering.free_group_order)
         if type(child) is TableScan and kept_rows_column.applies(keys, aggs, grouping_sets, child):
             # its WHERE comes as a column of flags (operators.kept_rows_column); a copy of the scan, as a
             # plan may share one scan among several readers
@@ -412,6 +413,13 @@ class HashAggregate(Operator):
             return None
         n = child.count_rows(ctx)
         return None if n is None else pa.table([pa.nulls(n)], names=["_"]).select([])
+
+    def _groups_unordered(self, cols: dict[str, Any], key_arrays: list) -> bool:
+        """Whether the groups may come out in any order: a sort above orders every group
+        (``order_free``), there is one grouping set, and every key is grouped in its own form
+        (the output keys are then the hash aggregation's, not taken from each group's first row)."""
+        return self.order_free and self.grouping_sets is None and \
+            all(cols[f"g{i}"] is arr for i, arr in enumerate(key_arrays))
 
     def _sets(self) -> list[list[int]]:
         return self.grouping_sets if self.grouping_sets is not None else [list(range(len(self.keys)))]
@@ -466,9 +474,9 @@ class HashAggregate(Operator):
         if flags_at is not None:
             cols[kept_rows_column.KEEP_COLUMN] = t.column(flags_at)
         sets = self._sets()
-        if any(sets) or any(spec.uses_lists for spec in self.aggs):
+        if any(spec.uses_lists for spec in self.aggs) or (any(sets) and not self._groups_unordered(cols, key_arrays)):
             # input row numbers line groups up (and order them); a grand aggregate of direct
-            # aggregates alone needs neither them nor a constant key
+            # aggregates alone needs neither them nor a constant key, nor do groups a sort reorders
             cols["__row"] = pa.array(pooled_arrays.arange(offset, n))
             cols["__one"] = pa.array(np.zeros(n, np.int8))
         int_scales: dict[int, int] = {}
@@ -550,7 +558,8 @@ class HashAggregate(Operator):
         ks = [f"g{i}" for i in s] or ["__one"]
         memo: dict = {}  # the group ids of ks, computed once for the direct and the ordered aggregates
         direct = [(j, spec) for j, spec in enumerate(self.aggs) if not spec.uses_lists]
-        aggs: list[tuple] = [("__row", "min")]
+        numbered = "__row" in work.column_names or not s  # groups lined up by their first row
+        aggs: list[tuple] = [("__row", "min")] if numbered else []
         for j, spec in direct:
             aggs.extend(direct_aggregations(spec, f"a{j}", ""))
             if j in special_aggs:
@@ -576,10 +585,11 @@ class HashAggregate(Operator):
                 main = _hash_aggregate(work, ks, aggs)
             if flagged:  # the groups of rows the scan's WHERE does not keep
                 main = main.filter(pc.equal(main.column(kept_rows_column.KEEP_COLUMN), 1))
-            order = pc.sort_indices(main.column("__row_min"))
-            main = main.take(order)
             ngroups = main.num_rows
-            first = main.column("__row_min").combine_chunks()
+            first = None  # groups in the hash aggregation's order: a sort above orders them
+            if numbered:
+                main = main.take(pc.sort_indices(main.column("__row_min")))
+                first = main.column("__row_min").combine_chunks()
         for j, spec in direct:
             if n and is_float_accum(spec) and float_accum_may_overflow(work.column(f"a{j}")):
                 _check_float_accum_by_group(work, ks if s else [], f"a{j}")

@@ -101,13 +101,13 @@ def aggregate(work: pa.Table, ks: list[str], aggs: list[tuple], memo: dict) -> p
     """What ``work.group_by(ks).aggregate(aggs)`` gives (the keys, then ``{col}_{fn}`` per
     aggregation), groups in first-appearance order; None when this module does not take it."""
     n = work.num_rows
-    if n < MIN_ROWS or not ks or "__one" in ks or "__row" not in work.column_names or not _supported(work, aggs):
+    if n < MIN_ROWS or not ks or "__one" in ks or not _supported(work, aggs):
         return None
     if not all(pa.types.is_integer(t) or pa.types.is_timestamp(t) or pa.types.is_date(t)
                for t in (work.column(k).type for k in ks)):
         return None
     gid, count, firsts = group_ids(work, ks, memo)
-    if firsts is None or not rows_increasing(work, memo):
+    if firsts is None or ("__row" in work.column_names and not rows_increasing(work, memo)):
         return None  # the keys were hashed, or the first row of a group is not its smallest
     where = pa.array(firsts)
     out: dict[str, Any] = {k: work.column(k).take(where) for k in ks}

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core import pooled_arrays
+from helios_core import parallel, pooled_arrays
 from helios_core.sql import types as T
 from helios_core.sql.functions.vec import Vec
 
@@ -52,6 +52,9 @@ def _parts(v: Vec) -> tuple[Any, int, np.ndarray | None] | None:
             data = pc.fill_null(arr, 0).to_numpy(zero_copy_only=False)
         return data.astype(np.int64, copy=False), 0, valid
     return None
+
+
+PARALLEL_COPY_ROWS = 1 << 20  # below this one thread copies a column's unscaled values as quickly
 
 
 def _peak(x: Any) -> int:
@@ -131,7 +134,7 @@ def _unscaled_of(c: Any, t: pa.Table, memo: dict) -> tuple[Any, int] | None:
     if c.column is not None:
         key = ("column", c.column)  # the same column under another expression node
         if key not in memo:
-            memo[key] = _column_unscaled(t.column(c.column), c.type)
+            memo[key] = _column_unscaled(t.column(c.column), c.type, memo)
         return memo[key]
     if c.arith is None:
         return None
@@ -179,8 +182,11 @@ def _peak_of(x: Any, memo: dict) -> int:
     return p
 
 
-def _column_unscaled(col: pa.ChunkedArray, sql_type: Any) -> tuple[Any, int] | None:
-    """A NULL-free column's unscaled int64 values (one copy out of its chunks), or None."""
+def _column_unscaled(col: pa.ChunkedArray, sql_type: Any, memo: dict) -> tuple[Any, int] | None:
+    """A NULL-free column's unscaled int64 values (one copy out of its chunks), or None. A
+    many-chunk decimal column is copied by both halves of its chunks at once (numpy's copies and
+    reductions release the GIL), each half taking its values' peak while they are in cache; the
+    peak goes into ``memo`` for ``_peak_of``."""
     if col.null_count:
         return None
     if col.num_chunks == 1 or not (pa.types.is_decimal128(col.type) and col.type.precision <= 18):
@@ -195,7 +201,21 @@ def _column_unscaled(col: pa.ChunkedArray, sql_type: Any) -> tuple[Any, int] | N
         if len(ch):
             words = np.frombuffer(ch.buffers()[1], dtype=np.int64)
             pieces.append(words[2 * ch.offset: 2 * (ch.offset + len(ch)): 2])
-    return pooled_arrays.concatenate(pieces, np.int64), col.type.scale
+    out = pooled_arrays.empty(sum(len(p) for p in pieces), np.int64)
+    starts = np.cumsum([0, *(len(p) for p in pieces)])
+    half = len(pieces) // 2
+
+    def copy_and_peak(span: tuple[int, int]) -> int:
+        peak = 0
+        for i in range(*span):
+            part = out[starts[i]:starts[i + 1]]
+            part[:] = pieces[i]
+            peak = max(peak, _peak(part))
+        return peak
+
+    spans = [(0, half), (half, len(pieces))] if half and len(out) >= PARALLEL_COPY_ROWS else [(0, len(pieces))]
+    memo[("peak", id(out))] = (out, max(parallel.map_in_parallel(copy_and_peak, spans)))
+    return out, col.type.scale
 
 
 def sum_fits_int64(values: np.ndarray, rows: int, memo: dict | None = None) -> bool:

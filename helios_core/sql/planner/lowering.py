@@ -46,9 +46,35 @@ def lower(node: Any, memo: dict[int, Operator] | None = None) -> Operator:
         op.fields = node.fields  # a renamed node (FROM ... AS x(a, b)) keeps its names
         if isinstance(op, sort.Sort) and satisfies(op.children[0].ordering(), op.keys):
             op = op.children[0] if op.children[0].fields is node.fields else _renamed(op.children[0], node)
+        elif isinstance(op, sort.Sort):
+            free_group_order(op)
     _check_required(op)
     memo[id(node)] = op
     return op
+
+
+# key types whose distinct groups never compare equal in a sort (no floats' -0/+0, no collations)
+_TOTAL_ORDER_KEYS = {"int2", "int4", "int8", "date", "timestamp", "timestamptz", "bool", "text", "varchar", "bpchar",
+                     "numeric"}
+
+
+def free_group_order(op: sort.Sort) -> None:
+    """Tell a GROUP BY under this sort that its groups may come out in any order
+    (``HashAggregate.order_free``) when the sort orders by every group key as it is: no two groups
+    then tie, so the order the groups arrive in cannot show. A projection (and a HAVING filter) may
+    stand between; the aggregation then spares numbering its input rows."""
+    project = op.children[0]
+    if type(project) is not basic.Project:
+        return
+    below = project.children[0]
+    if type(below) is basic.Filter:
+        below = below.children[0]
+    if type(below) is not HashAggregate or below.grouping_sets is not None or not below.keys:
+        return
+    sorted_columns = {project.exprs[k.index].column for k in op.keys}
+    if all(i in sorted_columns and key.type.name in _TOTAL_ORDER_KEYS and key.type.labels is None
+           and not key.type.is_array for i, key in enumerate(below.keys)):
+        below.order_free = True
 
 
 def _renamed(op: Operator, node: Any) -> Operator:
