@@ -99,3 +99,24 @@ def test_prepared_parameters_and_explain_analyze(session):
     kept = sum(r[1] for r in _rows(session, "SELECT flag, count(*) FROM li WHERE day <= DATE '2022-06-01' "
                                             "GROUP BY flag"))
     assert f"rows={kept} " in plan and f"Rows Removed by Filter: {ROWS - kept}" in plan
+
+
+def test_terms_evaluated_once_when_they_keep_little(session, monkeypatch):
+    """A batch the terms keep too little of is filtered by the mask already computed: the terms
+    are not evaluated a second time by the ordinary filter (only a term that raised sends the
+    batch there)."""
+    from helios_core.sql.operators import basic
+
+    calls = []
+    real = basic.apply_scan_terms
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(basic, "apply_scan_terms", spy)
+    got = _rows(session, QUERIES[6] + "   ")
+    assert not calls
+    assert got == _rows(session, QUERIES[6])
+    _rows(session, QUERIES[7] + "   ")  # 10 / n raises where n = 0: those batches go the ordinary way
+    assert calls

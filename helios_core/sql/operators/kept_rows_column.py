@@ -64,7 +64,9 @@ def _without_errors(c: Any) -> bool:
 
 def flagged(b: pa.RecordBatch, parts: list[Any], filter_batch: Any, ctx: Any) -> pa.RecordBatch | None:
     """``b`` with its flag column (the terms ``parts`` evaluated on every row), or, when they keep
-    too little of it or one raises, ``filter_batch(b)`` flagged all 1; None when no row is left."""
+    too little of it, the rows they keep flagged all 1 (filtered by the mask already computed, not
+    evaluated again), or when one raises, ``filter_batch(b)`` flagged all 1; None when no row is
+    left."""
     try:
         kept = _kept_rows(b, parts, ctx)
     except (HeliosError, pa.ArrowInvalid):
@@ -79,6 +81,7 @@ def flagged(b: pa.RecordBatch, parts: list[Any], filter_batch: Any, ctx: Any) ->
             return None
         if count >= KEEP_FRACTION * b.num_rows:
             return _with_flags(b, kept)
+        return _with_flags(b.filter(kept), None)
     out = filter_batch(b)
     return None if out is None else _with_flags(out, None)
 
