@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from helios_core.sql import types as T
 from helios_core.sql.functions import jsonb_order, network, range_io, timetz
 from helios_core.sql.functions import numeric_wide as NW
-from helios_core.sql.functions.vec import Vec, align
+from helios_core.sql.functions.vec import Vec, align, converted_constant
 
 _NP_CMP = {"=": np.equal, "<>": np.not_equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
            ">": np.greater, ">=": np.greater_equal}
@@ -125,10 +125,34 @@ def _special_keys(a, b):
     return both.slice(0, len(ka)), both.slice(len(ka))
 
 
+def _constant_in_type_of(arr: pa.Array, typ: pa.DataType) -> pa.Array | None:
+    try:
+        return arr.cast(typ)  # a safe cast refuses digits lost or a value too wide
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def _constant_beside_column(l: Vec, r: Vec) -> tuple[Vec, Vec]:
+    """A decimal constant compared with a decimal column, in the column's decimal type when that
+    holds it exactly (converted once per constant, ``converted_constant``)."""
+    const, column = (r, l) if r.scalar else (l, r)
+    typ = column.array.type
+    if not isinstance(column.array, pa.Array) or not pa.types.is_decimal128(typ) \
+            or not pa.types.is_decimal(const.array.type) or const.array.type == typ:
+        return l, r
+    exact = converted_constant(const.array, ("in type", typ), lambda: _constant_in_type_of(const.array, typ))
+    if exact is None:
+        return l, r
+    const = Vec(exact, const.type, True)
+    return (l, const) if r.scalar else (const, r)
+
+
 def compare_same(op: str, l: Vec, r: Vec, t: T.SqlType) -> Vec:
     """l op r where both sides already hold values of type t."""
     if t.name == "numeric" and t.element is None and (NW.is_wide(l.array) or NW.is_wide(r.array)):
         return NW.compare_vec(op, l, r)
+    if t.name == "numeric" and t.element is None and l.scalar != r.scalar:
+        l, r = _constant_beside_column(l, r)
     (a, b), scalar = align([l, r])
     if t.is_range or t.is_multirange:
         return Vec(range_io.compare(op, a, b, t), T.BOOL, scalar)

@@ -20,7 +20,7 @@ from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.ranges import SET_OPERATORS, range_operator
 from helios_core.sql.functions.registry import call_function
 from helios_core.sql.functions.resolve import NUMERIC_RANK, common_type
-from helios_core.sql.functions.vec import Vec, align
+from helios_core.sql.functions.vec import Vec, align, converted_constant
 from helios_core.sql.geometric import dispatch as geometric
 
 COMPARISONS = ("=", "<>", "!=", "<", "<=", ">", ">=")
@@ -233,9 +233,14 @@ def binary_op(op: str, l: Vec, r: Vec) -> Vec:
     raise no_operator(op, l.type, r.type)
 
 
+_SETTINGS_FREE_TO_NUMERIC = ("int2", "int4", "int8", "numeric")
+
+
 def _to(v: Vec, t: T.SqlType) -> Vec:
     if v.type == t or (v.type.name == t.name and t.typmod == -1 and v.type.element is None):
         return v
+    if v.scalar and t.name == "numeric" and t.element is None and v.type.name in _SETTINGS_FREE_TO_NUMERIC:
+        return converted_constant(v.array, ("to", t), lambda: cast(v, t, context="implicit"))  # once per constant
     return cast(v, t, context="implicit")
 
 

@@ -583,7 +583,21 @@ class ScalarCompiler:
             except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
                 return self.cast_vec(const_vec(str(v), T.UNKNOWN), _t)
 
-        return Compiled(pt, fn, param=i, label=f"${i + 1}")
+        key = ("param", object())  # unique per compiled reference
+
+        def once_per_execution(b: pa.RecordBatch, ctx: Any) -> Vec:
+            # the same Vec for every batch of one execution (its parameters): built once, and
+            # conversions remembered for a constant's array (compare.converted_constant) then hold
+            cache = ctx.subquery_cache
+            hit = cache.get(key)
+            params = ctx.params
+            if hit is not None and hit[0] is params:
+                return hit[1]
+            v = fn(b, ctx)
+            cache[key] = (params, v)
+            return v
+
+        return Compiled(pt, once_per_execution, param=i, label=f"${i + 1}")
 
     def retype_param(self, c: Compiled, t: T.SqlType) -> Compiled:
         """Give an untyped parameter the type its context asks for (PG's inference)."""
