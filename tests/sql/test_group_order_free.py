@@ -106,3 +106,25 @@ def test_many_chunk_decimal_copy_and_its_peak(session, monkeypatch):
         tag = f"a{x % 3}"
         expect_big[tag] = expect_big.get(tag, 0) + 900000000000000000 - x
     assert big == [(t, decimal.Decimal(expect_big[t])) for t in sorted(expect_big)]
+
+
+def test_counts_of_null_free_columns_are_counted_once():
+    """Without row numbers, count(*) and the counts avg() needs over NULL-free columns are one
+    aggregation (they are every group's row count); a count over a column with NULLs is its own."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = 1000
+    work = pa.table({"g0": pa.array([f"k{i % 3}" for i in range(n)]), "a0": pa.array(np.arange(n)),
+                     "a1": pa.array(np.arange(n) * 2), "a2": pa.array([None if i % 7 == 0 else i for i in range(n)]),
+                     "a3": pa.array(np.ones(n, np.int8))})
+    valid = pc.CountOptions(mode="only_valid")
+    aggs = [("a0", "sum"), ("a0", "count", valid), ("a1", "count", valid), ("a2", "count", valid),
+            ("a3", "count", valid)]
+    unique, copies = aggregate.distinct_aggregations(work, ["g0"], aggs)
+    assert [u[:2] for u in unique] == [("a0", "sum"), ("a0", "count"), ("a2", "count")]
+    assert copies == [("a1_count", "a0_count"), ("a3_count", "a0_count")]
+    out = aggregate._hash_aggregate(work, ["g0"], aggs).sort_by("g0")
+    assert out.column("a3_count").to_pylist() == [334, 333, 333]
+    assert out.column("a2_count").to_pylist() == [len([i for i in range(n) if i % 3 == g and i % 7]) for g in range(3)]

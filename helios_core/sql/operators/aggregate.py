@@ -127,10 +127,25 @@ def _check_float_accum_by_group(work: pa.Table, ks: list[str], col: str) -> None
 
 
 def _hash_aggregate(work: pa.Table, ks: list[str], aggs: list[tuple]) -> pa.Table:
-    """``work.group_by(ks).aggregate(aggs)`` computing each distinct aggregation once: aggregates
-    over columns that view the same values (``sum(x)`` beside ``avg(x)``) share one, and
-    counts of NULL-free columns are every group's row count (``__row`` is never NULL); the
-    output has every requested column all the same."""
+    """``work.group_by(ks).aggregate(aggs)`` computing each distinct aggregation once
+    (``distinct_aggregations``); the output has every requested column all the same."""
+    unique, copies = distinct_aggregations(work, ks, aggs)
+    work, coded = byte_keys.as_codes(work, [k for k in ks if all(src != k for src, *_ in unique)])
+    out = work.group_by(ks, use_threads=True).aggregate(unique)
+    if coded:
+        out = byte_keys.as_strings(out, coded)
+    for name, src in copies:
+        if name not in out.column_names:
+            out = out.append_column(name, out.column(src))
+    return out
+
+
+def distinct_aggregations(work: pa.Table, ks: list[str], aggs: list[tuple]
+                          ) -> tuple[list[tuple], list[tuple[str, str]]]:
+    """The aggregations to compute for ``aggs``, and (output name, the computed one it copies) for
+    the rest: aggregates over columns that view the same values (``sum(x)`` beside ``avg(x)``)
+    share one, and counts of NULL-free columns are every group's row count, counted once (over
+    ``__row``, never NULL, when the rows are numbered; Q1's four counts were four passes)."""
     first_of: dict[tuple, str] = {}
     same: dict[str, str] = {}
     for name in work.column_names:
@@ -138,13 +153,14 @@ def _hash_aggregate(work: pa.Table, ks: list[str], aggs: list[tuple]) -> pa.Tabl
             same[name] = first_of.setdefault(_data_identity(work.column(name)), name)
     unique: dict[tuple, tuple] = {}
     copies: list[tuple[str, str]] = []
+    counted = "__row" if "__row" in same else None  # the one NULL-free column every such count reads
     for agg in aggs:
         col, fn = agg[0], agg[1]
         opts = agg[2] if len(agg) > 2 else None
         src = same.get(col, col)
-        if fn == "count" and str(opts) == "CountOptions(mode=NON_NULL)" and "__row" in same \
-                and work.column(col).null_count == 0:
-            src = "__row"
+        if fn == "count" and str(opts) == "CountOptions(mode=NON_NULL)" and work.column(col).null_count == 0:
+            counted = counted or src
+            src = counted
         key = (src, fn, str(opts))
         taken = next((k for k in unique if k[:2] == (src, fn)), None)
         if taken is not None and taken != key:  # the same output name for other options: no sharing
@@ -152,14 +168,7 @@ def _hash_aggregate(work: pa.Table, ks: list[str], aggs: list[tuple]) -> pa.Tabl
         unique.setdefault(key, (src, fn, opts) if opts is not None else (src, fn))
         if src != col:
             copies.append((f"{col}_{fn}", f"{src}_{fn}"))
-    work, coded = byte_keys.as_codes(work, [k for k in ks if all(src != k for src, *_ in unique.values())])
-    out = work.group_by(ks, use_threads=True).aggregate(list(unique.values()))
-    if coded:
-        out = byte_keys.as_strings(out, coded)
-    for name, src in copies:
-        if name not in out.column_names:
-            out = out.append_column(name, out.column(src))
-    return out
+    return list(unique.values()), copies
 
 
 def _first_of_each_value(work: pa.Table, ks: list[str], cols: list[str]) -> pa.Table:
