@@ -433,6 +433,19 @@ class HashAggregate(Operator):
     def _sets(self) -> list[list[int]]:
         return self.grouping_sets if self.grouping_sets is not None else [list(range(len(self.keys)))]
 
+    def _plain_arguments(self) -> bool:
+        """Every group key and aggregate argument is a column, a constant or arithmetic on them,
+        with no FILTER or ordering: building them has no side effect and reads no session state,
+        so slices may be built on two threads at once."""
+        def plain(c: Compiled) -> bool:
+            if c.column is not None or c.const is not None:
+                return True
+            return c.arith is not None and plain(c.arith[1]) and plain(c.arith[2])
+
+        return all(plain(k) for k in self.keys) and all(
+            spec.filter is None and not spec.order and not spec.uses_lists and all(plain(a) for a in spec.args)
+            for spec in self.aggs)
+
     def _computes_inputs(self) -> bool:
         """Whether some aggregate's argument is computed (not a column read as it is): only then
         does building the work table by slices save anything."""
@@ -444,16 +457,29 @@ class HashAggregate(Operator):
         chunks: the computed arguments' intermediate arrays are then about a megabyte, reused
         from the allocator and still in cache, instead of whole-input arrays. None when the
         slices did not come out alike (numeric NaN/Infinity in some, another type or fast
-        path): the caller builds it over the whole input."""
+        path): the caller builds it over the whole input. When every argument is a column, a
+        constant or arithmetic on them, the two halves of the slices are built on two threads at
+        once (numpy's copies and arithmetic release the GIL; Q1's work table was half its time)."""
         n = t.num_rows
         works: list[pa.Table] = []
         keys: list[list] = [[] for _ in self.keys]
         first: tuple = ()
-        for offset in range(0, n, WORK_SLICE_ROWS):
-            ctx.check_cancel()
-            piece = t.slice(offset, WORK_SLICE_ROWS)
-            cols, key_arrays, int_scales, special_aggs = self._work_columns(_Batched(piece), piece.num_rows, offset,
-                                                                            n, ctx, flags_at)
+        offsets = list(range(0, n, WORK_SLICE_ROWS))
+
+        def build(span: list[int]) -> list[tuple[dict, list, dict, set]]:
+            out = []
+            for offset in span:
+                ctx.check_cancel()
+                piece = t.slice(offset, WORK_SLICE_ROWS)
+                out.append(self._work_columns(_Batched(piece), piece.num_rows, offset, n, ctx, flags_at))
+            return out
+
+        if len(offsets) >= 4 and self._plain_arguments():
+            half = len(offsets) // 2
+            built = [b for part in parallel.map_in_parallel(build, [offsets[:half], offsets[half:]]) for b in part]
+        else:
+            built = build(offsets)
+        for cols, key_arrays, int_scales, special_aggs in built:
             work = pa.table(cols)
             if not first:
                 first = (work.schema, int_scales, special_aggs)
