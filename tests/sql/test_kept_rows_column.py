@@ -120,3 +120,26 @@ def test_terms_evaluated_once_when_they_keep_little(session, monkeypatch):
     assert got == _rows(session, QUERIES[6])
     _rows(session, QUERIES[7] + "   ")  # 10 / n raises where n = 0: those batches go the ordinary way
     assert calls
+
+
+def test_only_the_columns_read_above_are_filtered(session):
+    """A batch kept too little is filtered only in the columns the aggregate reads; one only the
+    WHERE read stands as a zero-copy slice of itself (same schema, length of the kept rows)."""
+    import pyarrow as pa
+
+    b = pa.record_batch({"k": pa.array(range(10)), "q": pa.array([x * 1.5 for x in range(10)]),
+                         "t": pa.array([f"w{x}" for x in range(10)])})
+    kept = pa.array([x % 3 == 0 for x in range(10)])
+    out = kept_rows_column._kept_columns(b, kept, 4, frozenset({0, 1}))
+    assert out.schema == b.schema and out.num_rows == 4
+    assert out.column(0).to_pylist() == [0, 3, 6, 9] and out.column(1).to_pylist() == [0.0, 4.5, 9.0, 13.5]
+    assert out.column(2).buffers()[2].address == b.column(2).buffers()[2].address  # not copied
+    assert kept_rows_column._kept_columns(b, kept, 4, None).to_pylist() == b.filter(kept).to_pylist()
+    # a WHERE column also read by the aggregate is filtered with the rest
+    sql = "SELECT flag, min(k), max(k), count(*) FROM li WHERE k % 10 = 0 AND n > 1 GROUP BY flag ORDER BY flag"
+    got = _rows(session, sql)
+    rows = [(x, substr) for x, substr in ((x, "ANR"[x % 3]) for x in range(ROWS))
+            if x % 10 == 0 and x % 13 != 0 and x % 5 > 1]
+    expect = sorted((f, min(x for x, g in rows if g == f), max(x for x, g in rows if g == f),
+                     sum(1 for _, g in rows if g == f)) for f in {g for _, g in rows})
+    assert got == expect

@@ -389,6 +389,7 @@ class HashAggregate(Operator):
             # plan may share one scan among several readers
             scan = copy.copy(child)
             scan.keep_flags = True
+            scan.flag_read_columns = kept_rows_column.read_columns(keys, aggs)
             self.children[0] = scan
 
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:

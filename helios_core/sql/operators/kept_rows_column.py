@@ -51,6 +51,22 @@ def applies(keys: list[Any], aggs: list[Any], grouping_sets: Any, scan: Any) -> 
     return True
 
 
+def read_columns(keys: list[Any], aggs: list[Any]) -> frozenset[int]:
+    """The scan columns such a GROUP BY reads (its keys, and the columns in its arguments)."""
+    out: set[int] = set()
+
+    def visit(c: Any) -> None:
+        if c.column is not None:
+            out.add(c.column)
+        elif c.arith is not None:
+            visit(c.arith[1])
+            visit(c.arith[2])
+
+    for c in [*keys, *(a for spec in aggs for a in spec.args)]:
+        visit(c)
+    return frozenset(out)
+
+
 def _without_errors(c: Any) -> bool:
     """A column, a constant, or exact numeric + - * of such: computable on any row (numeric
     arithmetic neither overflows nor divides)."""
@@ -62,11 +78,12 @@ def _without_errors(c: Any) -> bool:
     return False
 
 
-def flagged(b: pa.RecordBatch, parts: list[Any], filter_batch: Any, ctx: Any) -> pa.RecordBatch | None:
+def flagged(b: pa.RecordBatch, parts: list[Any], filter_batch: Any, ctx: Any,
+            read: frozenset[int] | None = None) -> pa.RecordBatch | None:
     """``b`` with its flag column (the terms ``parts`` evaluated on every row), or, when they keep
     too little of it, the rows they keep flagged all 1 (filtered by the mask already computed, not
-    evaluated again), or when one raises, ``filter_batch(b)`` flagged all 1; None when no row is
-    left."""
+    evaluated again; only the columns in ``read`` are filtered, ``_kept_columns``), or when one
+    raises, ``filter_batch(b)`` flagged all 1; None when no row is left."""
     try:
         kept = _kept_rows(b, parts, ctx)
     except (HeliosError, pa.ArrowInvalid):
@@ -81,9 +98,23 @@ def flagged(b: pa.RecordBatch, parts: list[Any], filter_batch: Any, ctx: Any) ->
             return None
         if count >= KEEP_FRACTION * b.num_rows:
             return _with_flags(b, kept)
-        return _with_flags(b.filter(kept), None)
+        return _with_flags(_kept_columns(b, kept, count, read), None)
     out = filter_batch(b)
     return None if out is None else _with_flags(out, None)
+
+
+def _kept_columns(b: pa.RecordBatch, kept: pa.BooleanArray, count: int, read: frozenset[int] | None
+                  ) -> pa.RecordBatch:
+    """``b.filter(kept)`` for the columns the aggregate reads; a column only the WHERE read (CB5's
+    dates and discounts) is never looked at again, so it stands as a zero-copy slice of itself of
+    the kept length (the batches keep one schema, and nothing is copied for it)."""
+    if read is None or len(read) == b.num_columns:
+        return b.filter(kept)
+    order = sorted(read)
+    filtered = b.select(order).filter(kept)  # one selection for every column read
+    at = {i: k for k, i in enumerate(order)}
+    cols = [filtered.column(at[i]) if i in at else b.column(i).slice(0, count) for i in range(b.num_columns)]
+    return pa.RecordBatch.from_arrays(cols, schema=b.schema)
 
 
 def _with_flags(b: pa.RecordBatch, kept: pa.BooleanArray | None) -> pa.RecordBatch:

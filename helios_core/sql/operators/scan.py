@@ -96,6 +96,7 @@ class TableScan(Operator):
         self.score = False  # the last field: the score that index search gave each row
         self.index: tuple[str, str, list[PushedTerm]] | None = None  # (index name, column, its terms)
         self.keep_flags = False  # the residual handed over as a flag column (operators.kept_rows_column)
+        self.flag_read_columns: frozenset[int] | None = None  # with the flags: the columns read above
 
     def _as_of(self, ctx: Any) -> int | None:
         if self.as_of is None:
@@ -278,7 +279,7 @@ class TableScan(Operator):
                     return part
             if flags:
                 return kept_rows_column.flagged(part, parts, lambda b: apply_scan_terms(
-                    b, parts, self.residual_simple, ctx), ctx)
+                    b, parts, self.residual_simple, ctx), ctx, self.flag_read_columns)
             return apply_scan_terms(part, parts, self.residual_simple, ctx)
 
         parallel = (self.residual_pure or not parts) and recheck is None and ctx.op_stats is None
