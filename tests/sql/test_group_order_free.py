@@ -39,6 +39,11 @@ FREE = [
     "SELECT day, tag, max(q), min(k) FROM sales GROUP BY day, tag ORDER BY tag DESC, day",
     "SELECT k % 5 AS m, sum(q) FROM sales GROUP BY 1 ORDER BY 1",
     "SELECT q, count(*) FROM sales WHERE k < 50 GROUP BY q ORDER BY q",
+    # integer keys numbered by their offsets (aggregate_by_ids._unordered): negative, stepped, several
+    "SELECT k - 50 AS m, k % 3 AS r, sum(q), count(*), avg(f) FROM sales GROUP BY 1, 2 ORDER BY 2, 1",
+    "SELECT day, count(*), sum(k) FROM sales GROUP BY day ORDER BY day DESC",
+    "SELECT (k % 4) * 1000 - 7 AS s, max(k), min(f), count(region) FROM sales GROUP BY 1 ORDER BY 1",
+    "SELECT day::timestamp AS ts, k % 2 AS half, sum(q) FROM sales GROUP BY 1, 2 ORDER BY 1, 2",
 ]
 
 NUMBERED = [
@@ -128,3 +133,22 @@ def test_counts_of_null_free_columns_are_counted_once():
     out = aggregate._hash_aggregate(work, ["g0"], aggs).sort_by("g0")
     assert out.column("a3_count").to_pylist() == [334, 333, 333]
     assert out.column("a2_count").to_pylist() == [len([i for i in range(n) if i % 3 == g and i % 7]) for g in range(3)]
+
+
+def test_integer_keys_go_by_offsets_when_unordered(session, monkeypatch):
+    from helios_core.sql.operators import aggregate_by_ids
+
+    taken = []
+    real = aggregate_by_ids._unordered
+
+    def spy(*args):
+        out = real(*args)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(aggregate_by_ids, "_unordered", spy)
+    _rows(session, FREE[7] + "  ")
+    assert taken == [True]
+    taken.clear()
+    _rows(session, "SELECT k, count(*) FROM (SELECT k FROM sales ORDER BY k) s GROUP BY k ORDER BY k")
+    assert taken in ([], [False])  # sorted input: keys come in runs, the ordered path sums a run at a time

@@ -15,6 +15,7 @@ many short rows in one call instead of Python looping over groups.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -153,6 +154,38 @@ def group_ids_and_runs(columns: list[pa.Array]) -> tuple[np.ndarray, int, np.nda
         ids[heads[a]:heads[b] if b < len(heads) else n] = np.repeat(head_ids[a:b], lengths[a:b])
     firsts = heads[head_firsts] if head_firsts is not None else None
     return ids, count, firsts, heads if count == len(heads) else None
+
+
+def offset_ids(columns: list[pa.Array]) -> tuple[np.ndarray, int, Any] | None:
+    """Each row's group as its integer keys' offsets from their least values (over their common
+    step, mixed radix across keys): ids in 0..span-1 that some values of the span may not have,
+    numbered in key order, not by first appearance; with ``key_values(ids)``, the key columns of
+    those ids. None for keys that are not integers without NULLs, lie too far apart (a span over
+    four times the rows), or come in runs of equal keys (``group_ids_and_runs`` numbers those a
+    run at a time)."""
+    n = len(columns[0])
+    raws = [_integers_of(col) for col in columns]
+    if n < 2 or any(raw is None for raw in raws):
+        return None
+    plans = [_direct(raw, n) for raw in raws]
+    span = 1
+    for plan in plans:
+        if plan is None:
+            return None
+        span *= plan[2]
+    if span > max(4 * n, 1 << 16) or _run_heads(raws, n) is not None:
+        return None
+
+    def key_values(ids: np.ndarray) -> list[pa.Array]:
+        out = []
+        rest = ids.astype(np.int64)
+        for col, raw, (low, step, width) in reversed(list(zip(columns, raws, plans, strict=True))):
+            values = (rest % width) * step + low
+            rest = rest // width
+            out.append(pa.array(values.astype(raw.dtype)).view(col.type))
+        return out[::-1]
+
+    return _combined_integers(raws, plans, n), span, key_values
 
 
 def group_ids(columns: list[pa.Array]) -> tuple[np.ndarray, int, np.ndarray | None]:
