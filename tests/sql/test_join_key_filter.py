@@ -114,3 +114,36 @@ def test_a_small_right_side_is_gathered_first_and_narrows_the_left_scan(session,
     # sides of one size: the usual order
     assert _rows(session, "SELECT count(*) FROM line l JOIN line m ON m.id = l.id WHERE l.v = 3") == [(24_000,)]
     assert firsts == [False]
+
+
+
+def test_keys_near_the_int64_ends_join_exactly(monkeypatch) -> None:
+    """Build-side keys at the top of int64 and probe keys at both ends: a probe key's offset from
+    the least build key wraps in int64 arithmetic, and must still never land in the flags' range."""
+    installed = []
+    real = join_key_filter.install
+
+    def spy(*args):
+        out = real(*args)
+        installed.append(out is not None)
+        return out
+
+    monkeypatch.setattr(join_key_filter, "install", spy)
+    s = helios_core.connect()
+    try:
+        top = (1 << 63) - 1
+        s.execute("CREATE TABLE big_l (k int8)")
+        s.execute("CREATE TABLE big_r (k int8, v int)")
+        s.execute(f"INSERT INTO big_l VALUES ({top}), ({top - 5}), ({top - 3})")
+        s.execute(f"INSERT INTO big_r SELECT CASE WHEN x % 3 = 0 THEN {-top - 1} + x % 11 "
+                  f"WHEN x % 3 = 1 THEN {top} - x % 7 ELSE x END, x FROM generate_series(1, 30000) x")
+        got = s.execute("SELECT l.k, count(*) FROM big_l l JOIN big_r r ON r.k = l.k GROUP BY l.k ORDER BY l.k")[-1].rows()
+        expect: dict[int, int] = {}
+        for x in range(1, 30001):
+            k = (-top - 1 + x % 11) if x % 3 == 0 else (top - x % 7) if x % 3 == 1 else x
+            if k in (top, top - 5, top - 3):
+                expect[k] = expect.get(k, 0) + 1
+        assert got == sorted(expect.items())
+        assert True in installed
+    finally:
+        s.close()

@@ -58,11 +58,9 @@ class KeyFilter:
         raw = _integers(col)
         if raw is None:
             return b
-        pos = raw.astype(np.int64) - self.low
-        inside = (pos >= 0) & (pos < len(self.flags))
-        np.clip(pos, 0, len(self.flags) - 1, out=pos)
-        hit = self.flags[pos]
-        hit &= inside
+        pos = np.subtract(raw, self.low, dtype=np.int64)
+        hit = np.take(self.flags, pos, mode="clip")  # a position outside the range reads an end flag,
+        hit &= pos.view(np.uint64) < len(self.flags)  # which this drops (negatives wrap to huge)
         if col.null_count:
             hit &= col.is_valid().to_numpy(zero_copy_only=False)
         kept = int(np.count_nonzero(hit))
