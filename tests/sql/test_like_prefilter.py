@@ -15,7 +15,7 @@ from helios_core.sql.functions.like_prefilter import match_like
 WORDS = ["special", "requests", "ab", "abc", "é", "日本語", "xyz", "%", "_", "\\", "spe", "cial", "aaaa", "a", "", " "]
 PATTERNS = ["%special%requests%", "special%", "%requests", "%abc%", "%aaaaaaa%", "%日本語%", "%é%xyz%", "%spe_ial%",
             "%\\%%", "%\\_ab%", "abc", "%cialreq%", "%requestsspecial%", "_%special", "%xyzab%", "%specialspecial%",
-            "%special", "requests", "%ial requ%", "%"]
+            "%special", "requests", "%ial requ%", "%", "%requestsspecialab%", "%aspecialrequestsa%", "%l requests%"]
 
 
 @pytest.mark.parametrize("seed", range(8))

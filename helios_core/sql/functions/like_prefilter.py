@@ -107,16 +107,11 @@ def _occurrences(buf: np.ndarray, lo: int, hi: int, piece: bytes) -> np.ndarray:
         hit = eq if hit is None else np.logical_or(hit, eq, out=hit)
     where = np.flatnonzero(hit)
     seen = words[where]
-    needle = np.frombuffer(piece, dtype=np.uint8)
     found: list[np.ndarray] = []
     for k in range(WORD):  # the aligned word holds piece[k:k+4]: the piece starts k bytes before it
         starts = base + where[seen == keys[k]] * WORD - k
         starts = starts[(starts >= lo) & (starts + n <= hi)]
-        for j in range(n):
-            if not len(starts):
-                break
-            starts = starts[buf[starts + j] == needle[j]]
-        found.append(starts)
+        found.append(_verified(buf, starts, piece))
     # an occurrence whose aligned word would lie past `end` (the region's last partial word)
     tail_from = max(lo, end - n + 1)
     tail = bytes(buf[tail_from:hi])
@@ -126,6 +121,30 @@ def _occurrences(buf: np.ndarray, lo: int, hi: int, piece: bytes) -> np.ndarray:
     out = np.concatenate(found).astype(np.int64, copy=False)
     out.sort()
     return _distinct_sorted(out)
+
+
+def _verified(buf: np.ndarray, starts: np.ndarray, piece: bytes) -> np.ndarray:
+    """The candidate ``starts`` at which ``piece`` really lies (each start + len(piece) within
+    buf): 8 bytes at a time through a view of buf as little-endian words beginning at every byte
+    (one gather per 8 bytes of the piece, not one per byte), the last word overlapping the one
+    before; byte by byte for a piece under 8 bytes."""
+    n = len(piece)
+    if n < 8:
+        needle = np.frombuffer(piece, dtype=np.uint8)
+        for j in range(n):
+            if not len(starts):
+                break
+            starts = starts[buf[starts + j] == needle[j]]
+        return starts
+    words = np.ndarray((len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
+    at = list(range(0, n - 7, 8))
+    if at[-1] != n - 8:
+        at.append(n - 8)
+    for c in at:
+        if not len(starts):
+            break
+        starts = starts[words[starts + c] == int.from_bytes(piece[c:c + 8], "little")]
+    return starts
 
 
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
