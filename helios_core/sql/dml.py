@@ -534,8 +534,11 @@ def values_query(rows: list[Any], targets: list[tuple[str, Any]]) -> tuple[exp.V
             if isinstance(c, exp.Var) and c.name.upper() == "DEFAULT":
                 masks[j][i] = True
                 items.append(exp.Null())
-            elif isinstance(c, exp.Literal) and c.is_string:
-                items.append(exp.Cast(this=c.copy(), to=exp.DataType.build(targets[j][1].sql_name(),
+            elif isinstance(c, exp.Literal) and c.is_string and not (
+                    targets[j][1].name == "bpchar" and targets[j][1].typmod < 0):
+                # (not into unbounded bpchar: beside a text expression the column's common type is
+                # text, and bpchar to text drops the blanks PostgreSQL keeps for an untyped literal)
+                items.append(exp.Cast(this=c.copy(), to=exp.DataType.build(targets[j][1].stored_name(),
                                                                              dialect="postgres", udt=True)))
             else:
                 items.append(c.copy())
@@ -965,7 +968,7 @@ def _joined_returning(session: Any, returning: Any, tdef: Any, alias: str, sets:
         if v is None or isinstance(v, exp.Var):
             return col
         return exp.Cast(this=exp.Paren(this=v.copy()),
-                        to=exp.DataType.build(types_[col.name].sql_name(), dialect="postgres", udt=True))
+                        to=exp.DataType.build(types_[col.name].stored_name(), dialect="postgres", udt=True))
 
     for e in returning.expressions:
         if isinstance(e, exp.Star):
@@ -994,7 +997,7 @@ def _joined_returning(session: Any, returning: Any, tdef: Any, alias: str, sets:
                 if isinstance(v, exp.Var):
                     return n
                 return exp.Cast(this=exp.Paren(this=v.copy()),
-                                to=exp.DataType.build(types_[n.name].sql_name(), dialect="postgres", udt=True))
+                                to=exp.DataType.build(types_[n.name].stored_name(), dialect="postgres", udt=True))
             return n
 
         items.append((name, node.transform(swap)))

@@ -49,7 +49,7 @@ def _view_table(session: Any, txn: Any, schema: str, name: str, rec: dict) -> Ta
 
 
 def _typed(node: exp.Expression, t: Any) -> exp.Expression:
-    return exp.Cast(this=node, to=exp.DataType.build(t.sql_name(), dialect="postgres", udt=True))
+    return exp.Cast(this=node, to=exp.DataType.build(t.stored_name(), dialect="postgres", udt=True))
 
 
 def _types(view: TableDef) -> list[tuple[str, Any]]:

@@ -319,7 +319,7 @@ def _value(session: Any, txn: Any, parent: Any, col: str, node: Any) -> Any:
     if isinstance(node, exp.Null):
         return None
     ctx = session.context(txn)
-    cast = exp.Cast(this=node.copy(), to=exp.DataType.build(key_sql_type(parent, col).sql_name(), dialect="postgres",
+    cast = exp.Cast(this=node.copy(), to=exp.DataType.build(key_sql_type(parent, col).stored_name(), dialect="postgres",
                                                             udt=True))
     v = compile_scalar(cast, Scope([]), ctx).evaluate(batch_of([], 1), ctx)
     arr = (v.broadcast(1).array if v.scalar else v.array)

@@ -881,7 +881,7 @@ def execute_arguments(session: Any, args: dict) -> tuple[PreparedStatement, list
                               detail=f"Expected {len(pp.param_types)} parameters but got {len(q.expressions)}.")
         casted = []
         for e, t in zip(q.expressions, pp.param_types, strict=False):
-            casted.append(exp.Cast(this=e, to=exp.DataType.build(t.sql_name(), dialect="postgres", udt=True)))
+            casted.append(exp.Cast(this=e, to=exp.DataType.build(t.stored_name(), dialect="postgres", udt=True)))
         q.set("expressions", casted)
         plan = session.plan_query(q, session.context())
         batches = list(plan.execute(session.context()))

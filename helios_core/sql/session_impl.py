@@ -855,7 +855,7 @@ class SqlSession(Session):
 
             def cell(v: Any, t: Any) -> Any:
                 lit = exp.Null() if v is None else exp.Literal.string(v)
-                return exp.Cast(this=lit, to=exp.DataType.build(t.sql_name(), dialect="postgres", udt=True))
+                return exp.Cast(this=lit, to=exp.DataType.build(t.stored_name(), dialect="postgres", udt=True))
 
             if n == 0:
                 sel = exp.select(*[cell(None, t).as_(nm, quoted=True) for nm, t in zip(names, col_types,

@@ -20,6 +20,19 @@ STEPS = [
     "ALTER TABLE ub_t ALTER COLUMN y TYPE bpchar",
     "INSERT INTO ub_t VALUES (4, 'b', 'four', 's', NULL)",
     "SELECT id, y FROM ub_t ORDER BY id",
+    # trailing blanks do not count for grouping, DISTINCT, joins and ordering, whatever their number
+    "CREATE TABLE ub_k (id int, code bpchar, c3 char(3), c5 char(5))",
+    ("INSERT INTO ub_k VALUES (1, 'ab', 'ab', 'ab'), (2, 'ab  ', 'x', 'ab'), (3, 'cde', 'cde', 'zz'), "
+     "(4, 'ab ', 'ab', 'q'), (5, 'ab' || chr(1), 'q', 'q')"),
+    "INSERT INTO ub_k VALUES (6, 'ab   ', 'ab', 'ab'), (7, 'b', 'b', 'b')",
+    "SELECT id, code || '|', octet_length(code), c3, c5 FROM ub_k ORDER BY id",
+    "SELECT rtrim(code), count(*) FROM ub_k GROUP BY code ORDER BY code",
+    "SELECT count(DISTINCT code), count(DISTINCT c3) FROM ub_k",
+    "SELECT rtrim(code) FROM (SELECT DISTINCT code FROM ub_k) d ORDER BY 1",
+    "SELECT a.id, b.id FROM ub_k a JOIN ub_k b ON a.code = b.code ORDER BY 1, 2",
+    "SELECT a.id, b.id FROM ub_k a JOIN ub_k b ON a.c3 = b.c5 ORDER BY 1, 2",
+    "SELECT id FROM ub_k ORDER BY code, id",
+    "DROP TABLE ub_k",
 ]
 
 CLEANUP = ["DROP TABLE IF EXISTS ub_t"]

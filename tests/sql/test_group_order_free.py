@@ -20,7 +20,7 @@ ROWS = 150_000  # over the dense-ids threshold, and several chunks
 def session():
     s = helios_core.connect()
     s.execute("CREATE TABLE sales (k int, mode char(10), region text, q numeric(15,2), big numeric(18,0), "
-              "f float8, day date, tag bpchar)")
+              "f float8, day date, tag char(2))")
     step = 10_000
     for start in range(0, ROWS, step):
         s.execute(f"""INSERT INTO sales SELECT x % 97, substr('TRUCK MAIL  AIR   SHIP  ', (x % 4) * 6 + 1, 6),
@@ -53,6 +53,7 @@ NUMBERED = [
     "SELECT lower(region) AS r, count(*) FROM sales GROUP BY region ORDER BY r",  # not the key itself
     "SELECT mode, string_agg(region, ',' ORDER BY region) FROM sales WHERE k < 3 GROUP BY mode ORDER BY mode",
     "SELECT mode, count(*) FROM sales GROUP BY mode",  # no sort: first appearance
+    "SELECT tag::bpchar AS t, count(*) FROM sales GROUP BY 1 ORDER BY 1",  # grouped without trailing blanks
 ]
 
 

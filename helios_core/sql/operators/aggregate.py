@@ -33,14 +33,13 @@ from helios_core.sql.aggregates import (
     unscaled_int64,
 )
 from helios_core.sql.expr import Compiled, Field
-from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.operators import aggregate_by_ids, byte_keys, group_runs, kept_rows_column
 from helios_core.sql.operators.base import Operator, collect, names
 from helios_core.sql.operators.join import eval_on_table
 from helios_core.sql.operators.scan import TableScan
-from helios_core.sql.operators.sort import sortable, typed_sortable
+from helios_core.sql.operators.sort import equality_key, sortable, typed_sortable
 from helios_core.sql.planner.decimal_fast import sum_fits_int64, unscaled_of
 
 
@@ -171,14 +170,15 @@ def distinct_aggregations(work: pa.Table, ks: list[str], aggs: list[tuple]
     return list(unique.values()), copies
 
 
-def _first_of_each_value(work: pa.Table, ks: list[str], cols: list[str]) -> pa.Table:
+def _first_of_each_value(work: pa.Table, ks: list[str], cols: list[str], types: list[Any] = ()) -> pa.Table:
     """The rows of ``work`` that are the first of their (group, values) combination, in input
     order: what a DISTINCT aggregate needs of its input, and a group's first row always stays
     (so its ``__row`` minimum, which lines groups up, is unchanged). Values compare as the list
     path's de-duplication compares them (``sortable``)."""
     ks = [k for k in ks if k != "__one"]  # the grand aggregate's constant key tells nothing apart
     data = {f"k{i}": work.column(k) for i, k in enumerate(ks)}
-    data.update({f"v{i}": sortable(work.column(c)) for i, c in enumerate(cols)})
+    data.update({f"v{i}": sortable(equality_key(work.column(c), types[i]) if i < len(types) else work.column(c))
+                 for i, c in enumerate(cols)})  # (``types``: the arguments' SQL types, whose = decides)
     data["__row"] = work.column("__row")
     firsts = pa.table(data).group_by([*(f"k{i}" for i in range(len(ks))), *(f"v{i}" for i in range(len(cols)))],
                                      use_threads=True).aggregate([("__row", "min")]).column("__row_min")
@@ -506,7 +506,7 @@ class HashAggregate(Operator):
         for i, k in enumerate(self.keys):
             arr = _input(k, t, ctx)
             key_arrays.append(arr)
-            cols[f"g{i}"] = _groupable(citext.folded(arr) if citext.is_citext(k.type) else arr)
+            cols[f"g{i}"] = _groupable(equality_key(arr, k.type))
         if flags_at is not None:
             cols[kept_rows_column.KEEP_COLUMN] = t.column(flags_at)
         sets = self._sets()
@@ -662,7 +662,8 @@ class HashAggregate(Operator):
             else:
                 w = work
                 if spec.distinct and not spec.order:
-                    w = _first_of_each_value(w, ks, arg_cols + ([f"m{j}"] if has_mask else []))
+                    w = _first_of_each_value(w, ks, arg_cols + ([f"m{j}"] if has_mask else []),
+                                             [a.type for a in spec.args])
                 if spec.order:
                     spec_keys = [(f"o{j}_{i}", "descending" if desc else "ascending",
                                   "at_start" if (desc if nf is None else nf) else "at_end")
@@ -692,8 +693,10 @@ class HashAggregate(Operator):
         for i, arr in enumerate(key_arrays):
             if i in s and main is not None:
                 grouped = work.column(f"g{i}")
-                # the group keys as the hash aggregation returned them, unless grouping changed their form
-                same = grouped.type == arr.type and f"g{i}" in main.column_names
+                # the group keys as the hash aggregation returned them, unless grouping changed their
+                # form (another type, or values made equal: citext's case, unbounded bpchar's blanks)
+                same = grouped.type == arr.type and f"g{i}" in main.column_names and \
+                    equality_key(arr, self.keys[i].type) is arr
                 out.append(main.column(f"g{i}") if same else arr.take(first))
             else:
                 out.append(pa.nulls(ngroups, arr.type))

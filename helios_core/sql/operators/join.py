@@ -19,7 +19,7 @@ from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.operators import join_key_filter
 from helios_core.sql.operators.base import Operator, collect, names, table_batches, to_table, unify_batches
-from helios_core.sql.operators.sort import stable_ties
+from helios_core.sql.operators.sort import stable_ties, unpadded
 
 NL_CHUNK_PAIRS = 1 << 20
 ASSEMBLE_PIECE_BYTES = 64 << 20
@@ -156,8 +156,13 @@ class HashJoin(JoinBase):
                 a, b = _unify_arrays([a, b])
                 if a.type != b.type:
                     b = b.cast(a.type)
-            if citext.is_citext(self.lkeys[i].type) and citext.is_citext(self.rkeys[i].type):
+            lt_, rt_ = self.lkeys[i].type, self.rkeys[i].type
+            if citext.is_citext(lt_) and citext.is_citext(rt_):
                 a, b = citext.folded(a), citext.folded(b)  # citext = citext ignores case
+            elif lt_.name == rt_.name == "bpchar" and lt_.element is None and rt_.element is None and (
+                    lt_.typmod != rt_.typmod or unpadded(lt_)):
+                # bpchar = bpchar ignores trailing blanks: values padded to other lengths, or to none
+                a, b = pc.utf8_rtrim(a, characters=" "), pc.utf8_rtrim(b, characters=" ")
             a, b = _joinable_pair(a, b)
             lcols[f"k{i}"] = a
             rcols[f"k{i}"] = b

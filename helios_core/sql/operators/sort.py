@@ -138,6 +138,22 @@ def _selectable(t: pa.DataType) -> bool:
             or pa.types.is_large_binary(t))
 
 
+def unpadded(st: Any) -> bool:
+    """Whether values of SQL type ``st`` are blank-padded text whose trailing blanks do not count
+    and may differ in number: bpchar without a length (char(n) values all hold n characters)."""
+    return getattr(st, "name", "") == "bpchar" and getattr(st, "typmod", 0) < 0 and getattr(st, "element", 1) is None
+
+
+def equality_key(col: pa.ChunkedArray | pa.Array, st: Any) -> pa.ChunkedArray | pa.Array:
+    """Values that are equal exactly where PostgreSQL's ``=`` on type ``st`` says so, for grouping,
+    DISTINCT and joins: citext without case, unbounded bpchar without its trailing blanks."""
+    if citext.is_citext(st):
+        return citext.folded(col)
+    if unpadded(st):
+        return pc.utf8_rtrim(col, characters=" ")
+    return col
+
+
 def typed_sortable(col: pa.ChunkedArray | pa.Array, st: Any) -> pa.ChunkedArray | pa.Array:
     """A column Arrow orders as PostgreSQL orders values of SQL type ``st`` (enums by declaration,
     timetz by instant, jsonb by its rules, citext without case, inet/cidr by network), for ORDER
@@ -150,8 +166,8 @@ def typed_sortable(col: pa.ChunkedArray | pa.Array, st: Any) -> pa.ChunkedArray 
         return timetz.sort_key(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
     if name == "jsonb":
         return jsonb_order.ranks(col)[0]
-    if citext.is_citext(st):
-        return citext.folded(col)
+    if citext.is_citext(st) or unpadded(st):
+        return equality_key(col, st)
     if name in network.NETWORK_TYPES:
         return network.sort_key(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
     return sortable(col)
@@ -206,15 +222,16 @@ class Sort(Operator):
 
 def distinct_table(t: pa.Table, key_idx: list[int] | None = None, fields: list[Any] | None = None) -> pa.Table:
     """Rows with duplicates removed (NULLs equal), keeping the first of each in input order;
-    ``fields`` (the columns' types) make citext values equal whatever their case."""
+    ``fields`` (the columns' types) make citext values equal whatever their case, and unbounded
+    bpchar values whatever their trailing blanks."""
     if t.num_rows <= 1:
         return t
     n = t.num_columns
     idx_cols = list(range(n)) if key_idx is None else key_idx
 
     def key(i: int) -> Any:
-        if fields is not None and i < len(fields) and citext.is_citext(fields[i].type):
-            return citext.folded(t.column(i))
+        if fields is not None and i < len(fields) and (citext.is_citext(fields[i].type) or unpadded(fields[i].type)):
+            return equality_key(t.column(i), fields[i].type)
         return sortable(t.column(i))
 
     data = {f"k{j}": key(i) for j, i in enumerate(idx_cols)}

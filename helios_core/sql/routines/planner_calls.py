@@ -179,7 +179,7 @@ def _inline(compiler: Any, routine: Routine, arg_asts: list[exp.Expression], sco
 
     def argument(n: int) -> exp.Expression:
         return exp.Cast(this=exp.Paren(this=actual[n - 1].copy()),
-                        to=exp.DataType.build(types[n - 1].sql_name(), dialect="postgres", udt=True))
+                        to=exp.DataType.build(types[n - 1].stored_name(), dialect="postgres", udt=True))
 
     def swap(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Parameter) and node.name.isdigit():
