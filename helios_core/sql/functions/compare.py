@@ -108,10 +108,7 @@ def _constant_in_column_type(arr, value: pa.Scalar) -> pa.Scalar | None:
     hundreds of microseconds per batch (Arrow's cast checks every value's precision)."""
     if not isinstance(arr, pa.Array) or not value.is_valid:
         return None
-    try:
-        return value.cast(arr.type)  # a safe cast refuses digits lost or a value too wide
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+    return _constant_in_type_of(value, arr.type)
 
 
 def _special_keys(a, b):
@@ -125,9 +122,10 @@ def _special_keys(a, b):
     return both.slice(0, len(ka)), both.slice(len(ka))
 
 
-def _constant_in_type_of(arr: pa.Array, typ: pa.DataType) -> pa.Array | None:
+def _constant_in_type_of(value: pa.Array | pa.Scalar, typ: pa.DataType) -> pa.Array | pa.Scalar | None:
+    """A constant (array or scalar) in decimal type ``typ`` when that holds it exactly, else None."""
     try:
-        return arr.cast(typ)  # a safe cast refuses digits lost or a value too wide
+        return value.cast(typ)  # a safe cast refuses digits lost or a value too wide
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
 

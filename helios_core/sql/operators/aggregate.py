@@ -340,14 +340,14 @@ _RUN_SORTABLE = {**{t.id: t for t in (pa.float64(), pa.float32(), pa.int64(), pa
 
 
 # SQL types whose equality is Arrow's value equality (no padding, case folding, -0.0 or NaN)
-_PLAIN_EQUALITY = {"int2", "int4", "int8", "date", "timestamp", "timestamptz", "bool", "text", "varchar", "numeric"}
+PLAIN_EQUALITY = {"int2", "int4", "int8", "date", "timestamp", "timestamptz", "bool", "text", "varchar", "numeric"}
 
 
 def _grand_count_distinct(spec: AggSpec, values: pa.Array | pa.ChunkedArray) -> pa.Array | None:
     """count(DISTINCT x) over the whole input as the number of Arrow's unique values (one hash
     pass; NULL is not counted), when x's equality is plain value equality; None otherwise."""
     if spec.name != "count" or not spec.distinct or spec.order or len(spec.args) != 1 \
-            or spec.args[0].type.name not in _PLAIN_EQUALITY or spec.args[0].type.labels is not None:
+            or spec.args[0].type.name not in PLAIN_EQUALITY or spec.args[0].type.labels is not None:
         return None
     if not any(test(values.type) for test in (pa.types.is_integer, pa.types.is_date, pa.types.is_timestamp,
                                                pa.types.is_boolean, pa.types.is_string, pa.types.is_large_string,
@@ -438,11 +438,7 @@ class HashAggregate(Operator):
         """Every group key and aggregate argument is a column, a constant or arithmetic on them,
         with no FILTER or ordering: building them has no side effect and reads no session state,
         so slices may be built on two threads at once."""
-        def plain(c: Compiled) -> bool:
-            if c.column is not None or c.const is not None:
-                return True
-            return c.arith is not None and plain(c.arith[1]) and plain(c.arith[2])
-
+        plain = kept_rows_column.computable_on_any_row
         return all(plain(k) for k in self.keys) and all(
             spec.filter is None and not spec.order and not spec.uses_lists and all(plain(a) for a in spec.args)
             for spec in self.aggs)

@@ -44,9 +44,9 @@ def applies(keys: list[Any], aggs: list[Any], grouping_sets: Any, scan: Any) -> 
         if spec.uses_lists or spec.distinct or spec.filter is not None or spec.order or spec.user is not None:
             return False
         if spec.name in _NUMERIC_ARGUMENT:
-            if len(spec.args) != 1 or spec.args[0].type.name != "numeric" or not _without_errors(spec.args[0]):
+            if len(spec.args) != 1 or spec.args[0].type.name != "numeric" or not computable_on_any_row(spec.args[0]):
                 return False
-        elif spec.name not in _ANY_ARGUMENT or not all(_without_errors(a) for a in spec.args):
+        elif spec.name not in _ANY_ARGUMENT or not all(computable_on_any_row(a) for a in spec.args):
             return False
     return True
 
@@ -67,14 +67,14 @@ def read_columns(keys: list[Any], aggs: list[Any]) -> frozenset[int]:
     return frozenset(out)
 
 
-def _without_errors(c: Any) -> bool:
+def computable_on_any_row(c: Any) -> bool:
     """A column, a constant, or exact numeric + - * of such: computable on any row (numeric
     arithmetic neither overflows nor divides)."""
     if c.column is not None or c.const is not None:
         return True
     if c.arith is not None and c.type.name == "numeric":
         _op, left, right = c.arith
-        return _without_errors(left) and _without_errors(right)
+        return computable_on_any_row(left) and computable_on_any_row(right)
     return False
 
 

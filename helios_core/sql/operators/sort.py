@@ -141,7 +141,7 @@ def _selectable(t: pa.DataType) -> bool:
 def unpadded(st: Any) -> bool:
     """Whether values of SQL type ``st`` are blank-padded text whose trailing blanks do not count
     and may differ in number: bpchar without a length (char(n) values all hold n characters)."""
-    return getattr(st, "name", "") == "bpchar" and getattr(st, "typmod", 0) < 0 and getattr(st, "element", 1) is None
+    return getattr(st, "name", "") == "bpchar" and st.typmod < 0 and st.element is None
 
 
 def equality_key(col: pa.ChunkedArray | pa.Array, st: Any) -> pa.ChunkedArray | pa.Array:

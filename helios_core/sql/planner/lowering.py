@@ -25,7 +25,7 @@ from helios_core.logical.rules import optimize
 from helios_core.sql import index_search
 from helios_core.sql.expr import column_ref
 from helios_core.sql.operators import basic, join, sort
-from helios_core.sql.operators.aggregate import HashAggregate
+from helios_core.sql.operators.aggregate import PLAIN_EQUALITY, HashAggregate
 from helios_core.sql.operators.base import Operator, satisfies
 from helios_core.sql.operators.scan import TableScan
 from helios_core.sql.operators.setop import Append, SetOp
@@ -53,9 +53,9 @@ def lower(node: Any, memo: dict[int, Operator] | None = None) -> Operator:
     return op
 
 
-# key types whose distinct groups never compare equal in a sort (no floats' -0/+0, no collations)
-_TOTAL_ORDER_KEYS = {"int2", "int4", "int8", "date", "timestamp", "timestamptz", "bool", "text", "varchar", "bpchar",
-                     "numeric"}
+# key types whose distinct groups never compare equal in a sort (no floats' -0/+0, no collations;
+# unbounded bpchar groups without its blanks, and HashAggregate then keeps its numbering)
+_TOTAL_ORDER_KEYS = PLAIN_EQUALITY | {"bpchar"}
 
 
 def free_group_order(op: sort.Sort) -> None:
