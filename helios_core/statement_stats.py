@@ -1,8 +1,9 @@
 """What every top-level statement cost: pg_stat_statements' entries and the Prometheus series.
 
-The statement path is hot (a pgbench -S transaction is a few hundred microseconds), so one
-``record`` call per statement updates plain dicts under one lock and nothing else; the
-Prometheus collector (helios_core.metrics) and the catalog views read them when asked.
+The statement path is hot (a pgbench -S transaction is about a hundred microseconds), so
+``record`` only queues what the statement was (one deque append, safe from any thread); the
+queue is folded into plain dicts under one lock every ``FOLD_AT`` statements and whenever the
+Prometheus collector (helios_core.metrics) or the catalog views read them.
 
 Label cardinality is bounded: ``kind`` is one of ``KINDS``, errors are labelled by SQLSTATE
 class (two characters), and branches get their own label only for the first
@@ -13,6 +14,7 @@ class (two characters), and branches get their own label only for the first
 from __future__ import annotations
 
 import bisect
+import collections
 import logging
 import math
 import threading
@@ -26,6 +28,7 @@ log = logging.getLogger("helios.statement")
 # seconds: from a primary-key read on the event loop to a long analytical query
 BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
            5.0, 10.0, 30.0)
+FOLD_AT = 1024  # statements queued by ``record`` before they are folded into the counters
 KINDS = ("select", "insert", "update", "delete", "merge", "copy", "ddl", "transaction", "utility", "other")
 _KIND_OF = {"SELECT": "select", "INSERT": "insert", "UPDATE": "update", "DELETE": "delete", "MERGE": "merge",
             "COPY": "copy", "BEGIN": "transaction", "START TRANSACTION": "transaction", "COMMIT": "transaction",
@@ -124,7 +127,8 @@ class StatementStats:
         self.lock = threading.Lock()
         self.max_branch_labels = max_branch_labels
         self.enabled = True  # [metrics] statement_statistics: False records nothing
-        self.entries: dict[tuple[str, str, str], Entry] = {}
+        self._entries: dict[tuple[str, str, str], Entry] = {}
+        self._queued: collections.deque[tuple] = collections.deque()  # record()'s, not yet folded
         self.statements: dict[tuple[str, str, str], int] = {}  # (protocol, kind, outcome)
         self.histograms: dict[tuple[str, str], list[float]] = {}  # (protocol, kind): buckets..., sum, count
         self.errors: dict[tuple[str, str], int] = {}  # (protocol, SQLSTATE class)
@@ -148,46 +152,59 @@ class StatementStats:
     def record(self, session: Any, text: str, kind: str, seconds: float, cpu_seconds: float, rows: int | None,
                sqlstate: str | None) -> None:
         """Count one finished top-level statement (``sqlstate`` set when it failed)."""
-        protocol = session.protocol
+        queued = self._queued
+        queued.append((session.user, session.database, session.branch, session.protocol, text, kind, seconds,
+                       cpu_seconds, rows, sqlstate))
+        if len(queued) >= FOLD_AT:
+            self.fold()
+
+    def fold(self) -> None:
+        """Count the queued statements (popped one by one: a ``record`` meanwhile is never lost)."""
+        with self.lock:
+            queued = self._queued
+            while queued:
+                self._count(*queued.popleft())
+
+    def _count(self, user: str, database: str, branch: str, protocol: str, text: str, kind: str, seconds: float,
+               cpu_seconds: float, rows: int | None, sqlstate: str | None) -> None:
         outcome = "error" if sqlstate else "ok"
         ms = seconds * 1000.0
-        key = (session.user, session.database, normalize(text))
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is None:
-                if len(self.entries) >= MAX_ENTRIES:
-                    self._evict()
-                entry = self.entries[key] = Entry(key[2])
-            if sqlstate is None:  # as pg_stat_statements: a failed statement is not counted
-                entry.add(ms, rows or 0)
-            skey = (protocol, kind, outcome)
-            self.statements[skey] = self.statements.get(skey, 0) + 1
-            hkey = (protocol, kind)
-            hist = self.histograms.get(hkey)
-            if hist is None:
-                hist = self.histograms[hkey] = [0.0] * (len(BUCKETS) + 3)  # buckets, +Inf, sum, count
-            hist[bisect.bisect_left(BUCKETS, seconds)] += 1
-            hist[-2] += seconds
-            hist[-1] += 1
-            bkey = (session.database, self.branch_label(session.database, session.branch))
-            per_branch = self.branches.get(bkey)
-            if per_branch is None:
-                per_branch = self.branches[bkey] = [0, 0.0, 0.0]
-            per_branch[0] += 1
-            per_branch[1] += seconds
-            per_branch[2] += cpu_seconds
-            if sqlstate is not None:
-                ekey = (protocol, sqlstate[:2])
-                self.errors[ekey] = self.errors.get(ekey, 0) + 1
-                limit = LIMIT_OF_SQLSTATE.get(sqlstate)
-                if limit is not None:
-                    self.limit_rejections[limit] = self.limit_rejections.get(limit, 0) + 1
-            elif rows:
-                if kind == "select":
-                    self.rows_read[protocol] = self.rows_read.get(protocol, 0) + rows
-                elif kind in _WRITE_KINDS:
-                    wkey = (protocol, kind)
-                    self.rows_written[wkey] = self.rows_written.get(wkey, 0) + rows
+        key = (user, database, normalize(text))
+        entry = self._entries.get(key)
+        if entry is None:
+            if len(self._entries) >= MAX_ENTRIES:
+                self._evict()
+            entry = self._entries[key] = Entry(key[2])
+        if sqlstate is None:  # as pg_stat_statements: a failed statement is not counted
+            entry.add(ms, rows or 0)
+        skey = (protocol, kind, outcome)
+        self.statements[skey] = self.statements.get(skey, 0) + 1
+        hkey = (protocol, kind)
+        hist = self.histograms.get(hkey)
+        if hist is None:
+            hist = self.histograms[hkey] = [0.0] * (len(BUCKETS) + 3)  # buckets, +Inf, sum, count
+        hist[bisect.bisect_left(BUCKETS, seconds)] += 1
+        hist[-2] += seconds
+        hist[-1] += 1
+        bkey = (database, self.branch_label(database, branch))
+        per_branch = self.branches.get(bkey)
+        if per_branch is None:
+            per_branch = self.branches[bkey] = [0, 0.0, 0.0]
+        per_branch[0] += 1
+        per_branch[1] += seconds
+        per_branch[2] += cpu_seconds
+        if sqlstate is not None:
+            ekey = (protocol, sqlstate[:2])
+            self.errors[ekey] = self.errors.get(ekey, 0) + 1
+            limit = LIMIT_OF_SQLSTATE.get(sqlstate)
+            if limit is not None:
+                self.limit_rejections[limit] = self.limit_rejections.get(limit, 0) + 1
+        elif rows:
+            if kind == "select":
+                self.rows_read[protocol] = self.rows_read.get(protocol, 0) + rows
+            elif kind in _WRITE_KINDS:
+                wkey = (protocol, kind)
+                self.rows_written[wkey] = self.rows_written.get(wkey, 0) + rows
 
     def refused(self, protocol: str, limit: str = "connections") -> None:
         """A protocol refused a connection (too many connections)."""
@@ -197,25 +214,34 @@ class StatementStats:
 
     def _evict(self) -> None:
         """Make room as pg_stat_statements does: drop the least-called tenth of the entries."""
-        victims = sorted(self.entries.items(), key=lambda kv: kv[1].calls)[: max(1, MAX_ENTRIES // 10)]
+        victims = sorted(self._entries.items(), key=lambda kv: kv[1].calls)[: max(1, MAX_ENTRIES // 10)]
         for key, _ in victims:
-            del self.entries[key]
+            del self._entries[key]
 
     # ------------------------------------------------------------------ reading
+    @property
+    def entries(self) -> dict[tuple[str, str, str], Entry]:
+        """pg_stat_statements' entries by (user, database, normalized text), the queue folded."""
+        self.fold()
+        return self._entries
+
     def statement_rows(self) -> list[tuple[tuple[str, str, str], Entry]]:
+        self.fold()
         with self.lock:
-            return [(k, e) for k, e in self.entries.items() if e.calls]
+            return [(k, e) for k, e in self._entries.items() if e.calls]
 
     def reset_statements(self, user: str | None = None, database: str | None = None,
                          query: str | None = None) -> None:
         """pg_stat_statements_reset(): forget the entries matching every filter given."""
+        self.fold()
         with self.lock:
-            for key in [k for k in self.entries if (user is None or k[0] == user)
+            for key in [k for k in self._entries if (user is None or k[0] == user)
                         and (database is None or k[1] == database) and (query is None or k[2] == query)]:
-                del self.entries[key]
+                del self._entries[key]
 
     def snapshot(self) -> dict[str, Any]:
         """Copies of the counters, for one scrape."""
+        self.fold()
         with self.lock:
             return {
                 "statements": dict(self.statements),

@@ -29,8 +29,6 @@ before its budget ran out is undone by ``point_writes.run_undoable``.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 
 __all__ = ["BudgetExceeded", "active", "check", "inline", "prepared_only", "time_budget"]
@@ -43,15 +41,23 @@ class BudgetExceeded(BaseException):
     """The work inside ``time_budget`` ran past its budget (at a cancellation check)."""
 
 
-@contextmanager
-def time_budget(seconds: float, *, prepared_only: bool = False) -> Iterator[None]:
-    token = _DEADLINE.set(time.monotonic() + seconds)
-    only = _PREPARED_ONLY.set(prepared_only)
-    try:
-        yield
-    finally:
-        _PREPARED_ONLY.reset(only)
-        _DEADLINE.reset(token)
+class time_budget:  # lower case: used as a function, ``with time_budget(seconds):``
+    """The budget for the work inside ``with``; a class rather than a generator context manager
+    because a point read on a protocol's event loop enters one per statement."""
+
+    __slots__ = ("_only", "_prepared_only", "_seconds", "_token")
+
+    def __init__(self, seconds: float, *, prepared_only: bool = False) -> None:
+        self._seconds = seconds
+        self._prepared_only = prepared_only
+
+    def __enter__(self) -> None:
+        self._token = _DEADLINE.set(time.monotonic() + self._seconds)
+        self._only = _PREPARED_ONLY.set(self._prepared_only)
+
+    def __exit__(self, *exc: object) -> None:
+        _PREPARED_ONLY.reset(self._only)
+        _DEADLINE.reset(self._token)
 
 
 def check() -> None:

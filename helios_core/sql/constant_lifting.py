@@ -92,6 +92,9 @@ class LiteralTexts(tuple):
     kinds: tuple[str | None, ...]
 
 
+_INTEGER = "integer"
+
+
 def _literal_type(text: str) -> str:
     """The type PostgreSQL gives a numeric literal."""
     if text.lstrip("-").isdigit():
@@ -306,7 +309,8 @@ def _lift_by_shape(shape: tuple[str, tuple[str | None, ...]], runs: list[str]) -
             values.append(got)
         elif got != want:
             return None
-    return Lifted(text, values, tuple(_literal_type(v) for v in values))
+    # a digit run of nine digits or fewer is an integer (below 2^31): no parse needed
+    return Lifted(text, values, tuple([_INTEGER if len(v) < 10 else _literal_type(v) for v in values]))
 
 
 def _remember_shape(pieces: list[str], lifted: Lifted, starts: list[int]) -> None:

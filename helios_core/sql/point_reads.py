@@ -55,6 +55,8 @@ class PointRead:
     key_param: int | None = None  # the one parameter that is the whole key (integer, text or jsonb)
     key_bound: int = 0  # an integer key's type range: -bound <= key < bound
     key_type: str = ""  # the type of a text or jsonb key parameter
+    # the storage batch's schema last seen and the names to give it (None: its own are the plan's)
+    _renamed: tuple[pa.Schema, list[str] | None] | None = None
 
     def run(self, ctx: Any) -> list[pa.RecordBatch] | None:
         """The result batches (none or one row); None when the operator tree must run instead."""
@@ -72,11 +74,13 @@ class PointRead:
         b = txn.lookup(scan.schema_name, scan.table, key, columns=scan.columns)
         if not b.num_rows:
             return []
-        cols = [b.column(i) for i in self.picks]
-        schema = self.schema
-        if any(c.type != f.type for c, f in zip(cols, schema, strict=True)):
-            schema = pa.schema([pa.field(f.name, c.type) for c, f in zip(cols, schema, strict=True)])
-        return [pa.RecordBatch.from_arrays(cols, schema=schema)]
+        if self.picks != list(range(b.num_columns)):
+            b = b.select(self.picks)
+        renamed = self._renamed
+        if renamed is None or not b.schema.equals(renamed[0]):  # the storage's types, the plan's names
+            names = self.schema.names
+            renamed = self._renamed = (b.schema, None if b.schema.names == names else names)
+        return [b if renamed[1] is None else b.rename_columns(renamed[1])]
 
 
 def point_read_of(plan: Any) -> PointRead | None:
@@ -171,11 +175,15 @@ def execute_point(session: Any, stmt: Any, params: Sequence[Any]) -> Result | No
     if tx.failed or session._open_stream is not None or session._open_statements is not None:
         return None
     engine, settings = session.engine, session.settings_obj
-    if (pp.generation != engine.plan_generation or pp.branch != session.branch
-            or pp.search_path != tuple(session.search_path())
-            or pp.value_styles != (settings.get("timezone"), settings.get("datestyle"),
-                                   settings.get("intervalstyle"), settings.get("bytea_output"))):
-        return None
+    checked = (settings.version, engine.plan_generation, bool(session.temp_tables))
+    last = session.point_checked
+    if not last or last[0] is not pp or last[1] != checked:  # what the plan depends on besides the text
+        if (pp.generation != engine.plan_generation or pp.branch != session.branch
+                or pp.search_path != tuple(session.search_path())
+                or pp.value_styles != (settings.get("timezone"), settings.get("datestyle"),
+                                       settings.get("intervalstyle"), settings.get("bytea_output"))):
+            return None
+        session.point_checked = (pp, checked)
     session.last_query = stmt.sql
     session.query_start = time.time()
     started = time.perf_counter()

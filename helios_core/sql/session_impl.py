@@ -216,6 +216,10 @@ class SqlSession(Session):
         self.pid = pid
         self.settings_obj = Settings(options, user=user)
         self._search_path_cache: tuple[Any, list[str]] | None = None  # (setting, user, temp), parsed
+        # what a point read's plan was last found valid for (point_reads.execute_point) and the
+        # statement cache's last stamp (statement_cache.stamp_of), by settings version and plan generation
+        self.point_checked: tuple = ()
+        self.stamp_memo: tuple = ()
         session_identity.apply_startup(self, user, options)
         self.settings_obj.values["heliosdb.branch"] = branch
         self.settings_obj.session_defaults["heliosdb.branch"] = branch
@@ -633,21 +637,18 @@ class SqlSession(Session):
 
     def _begin_statement(self) -> None:
         with self._lock:
-            self._cancel.clear()
+            if self._cancel.is_set():
+                self._cancel.clear()
             self._running = True
         timeout = self.settings_obj.get("statement_timeout")
         ms = parse_duration_ms(timeout) if timeout else 0
         self._deadline = time.monotonic() + ms / 1000.0 if ms else None
-        from helios_core.branching import limits
-
-        limits.before_statement(self)  # max_cpu_percent: may queue (helios_core.branching.limits)
+        branching.limits.before_statement(self)  # max_cpu_percent: may queue (helios_core.branching.limits)
 
     def _end_statement(self) -> None:
         with self._lock:
             self._running = False
-        from helios_core.branching import limits
-
-        limits.after_statement(self)
+        branching.limits.after_statement(self)
 
     def check_cancel(self) -> None:
         time_budget.check()  # a protocol trying the statement inline (helios_core.time_budget)

@@ -49,10 +49,18 @@ class Entry:
 
 
 def stamp_of(session: Any) -> tuple:
-    """What a cached plan depends on besides the text."""
-    values = session.settings_obj.values
-    return (session.engine.plan_generation, values.get("heliosdb.branch"), values.get("search_path"),
-            session.user, bool(session.temp_tables), values.get("timezone"), values.get("datestyle"))
+    """What a cached plan depends on besides the text (made again only when a setting, the plan
+    generation or the session's having temp tables changed)."""
+    settings = session.settings_obj
+    key = (settings.version, session.engine.plan_generation, bool(session.temp_tables))
+    memo = session.stamp_memo
+    if memo and memo[0] == key:
+        return memo[1]
+    values = settings.values
+    stamp = (key[1], values.get("heliosdb.branch"), values.get("search_path"), session.user, key[2],
+             values.get("timezone"), values.get("datestyle"))
+    session.stamp_memo = (key, stamp)
+    return stamp
 
 
 class StatementCache:

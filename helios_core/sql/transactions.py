@@ -19,6 +19,7 @@ from typing import Any
 
 from helios_core.errors import FeatureNotSupported, HeliosError, InFailedTransaction
 from helios_core.sql import advisory_locks, deferred_checks, notifications
+from helios_core.sql.settings import parse_duration_ms
 
 
 class NoActiveTransaction(HeliosError):
@@ -45,6 +46,7 @@ class TransactionState:
         self.wrote_ddl = False
         self.started_at: Any = None  # datetime of the transaction's first statement (now())
         self.deferred: Any = None  # deferred_constraints.DeferredState of the block, made on first use
+        self._synced: tuple = ()  # what _sync_isolation_settings last wrote from (unchanged: nothing to do)
 
     # ------------------------------------------------------------------ status
     @property
@@ -132,7 +134,11 @@ class TransactionState:
         self._sync_isolation_settings()
 
     def _sync_isolation_settings(self) -> None:
-        vals = self.session.settings_obj.values
+        settings = self.session.settings_obj
+        state = (settings.version, self.isolation, self.read_only, self.deferrable)
+        if state == self._synced:  # every implicit transaction's end: the same values again
+            return
+        vals = settings.values
         vals["transaction_isolation"] = self.isolation or vals.get("default_transaction_isolation",
                                                                    "read committed")
         ro = self.effective_read_only()
@@ -141,6 +147,7 @@ class TransactionState:
         if deferrable is None:
             deferrable = vals.get("default_transaction_deferrable", "off") == "on"
         vals["transaction_deferrable"] = "on" if deferrable else "off"
+        self._synced = (settings.version, self.isolation, self.read_only, self.deferrable)
 
     def commit(self) -> str:
         """COMMIT: returns the command tag ("COMMIT", or "ROLLBACK" for a failed block)."""
@@ -318,8 +325,6 @@ def _takes_arg(fn: Any) -> bool:
 
 
 def _ms(text: str | None) -> int:
-    from helios_core.sql.settings import parse_duration_ms
-
     if not text:
         return 0
     return parse_duration_ms(text)
