@@ -204,6 +204,8 @@ def _tree_statement(tree: Any) -> Statement:
     return Statement(ast=tree, text=dialect.to_sql(tree), offset=0)
 
 
+_TRANSACTION_STATES = {"I": "idle", "T": "in_transaction", "E": "failed"}  # by TransactionState.status
+
 class SqlSession(Session):
     """A client's session on one database and branch (see module docstring)."""
 
@@ -270,7 +272,7 @@ class SqlSession(Session):
 
     @property
     def transaction_state(self) -> str:
-        return {"I": "idle", "T": "in_transaction", "E": "failed"}[self.tx.status]
+        return _TRANSACTION_STATES[self.tx.status]
 
     def _output_styles(self) -> dict[str, str | None]:
         """IntervalStyle and bytea_output: how interval and bytea values are written as text."""

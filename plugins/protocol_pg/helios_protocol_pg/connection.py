@@ -48,7 +48,13 @@ from helios_protocol_pg.command_tags import command_tag
 from helios_protocol_pg.config import parse_duration_ms
 from helios_protocol_pg.copy_codec import RowEncoder, make_decoder
 from helios_protocol_pg.formats import PLAIN_TEXT_OIDS as _PLAIN_OIDS
-from helios_protocol_pg.formats import data_rows, decode_param, result_format_list
+from helios_protocol_pg.formats import (
+    data_rows,
+    decode_param,
+    encode_small_rows,
+    result_format_list,
+    small_row_kinds,
+)
 from helios_protocol_pg.lean_stream import lean
 from helios_protocol_pg.pg_types import oid_of
 from helios_protocol_pg.row_stream import EncodedRows
@@ -219,6 +225,7 @@ class PgConnection:
         self.login_scope: anyio.CancelScope | None = None  # start-up + login; cancelled at timeout or eviction
         self.accepted_at = time.monotonic()
         self._last_row_description: tuple[list[Any], bytes] | None = None
+        self._point_kinds: tuple[Any, ...] | None = None  # (columns, formats, schema, kinds): _point_row_kinds
         self.pooled = False  # transaction pooling: self.session is linked only inside a transaction
         self.admin = False  # PgBouncer's admin console (database "pgbouncer"): no engine session
         self.session_options: dict[str, str] = {}
@@ -1360,7 +1367,10 @@ class PgConnection:
         for batch in result.batches:
             if not batch.num_rows:
                 continue
-            if _context_free(cols, fmts):
+            kinds = self._point_row_kinds(batch, cols, fmts)
+            if kinds is not None and client_encoding.is_utf8():
+                self.write(b"".join(encode_small_rows(batch, kinds)))
+            elif _context_free(cols, fmts):
                 self.write(b"".join(data_rows(batch, cols, fmts)))
             else:
                 with self.session.rendering():
@@ -1368,6 +1378,16 @@ class PgConnection:
             rows += batch.num_rows
         self.write(_SELECT_TAGS[rows] if rows < 2 else m.command_complete(command_tag(result, rows)))
         return rows
+
+    def _point_row_kinds(self, batch: Any, cols: list[Any], fmts: list[int]) -> tuple[int, ...] | None:
+        """``small_row_kinds`` of a point read's row, kept while the statement (its columns list,
+        the same object each time) and the stored types stay the same."""
+        kept = self._point_kinds
+        if kept is not None and kept[0] is cols and kept[1] == fmts and batch.schema.equals(kept[2]):
+            return kept[3]
+        kinds = small_row_kinds(batch.schema, cols, fmts)
+        self._point_kinds = (cols, list(fmts), batch.schema, kinds)
+        return kinds
 
     def _pipelined(self) -> bool:
         """Is another Bind/Execute already waiting before the Sync? (a pipeline: one transaction)"""

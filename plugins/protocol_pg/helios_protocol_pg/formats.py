@@ -425,20 +425,45 @@ def small_text_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[
     format (UTF-8 out), built from the Python values; None when any column is another kind
     (the same bytes as ``data_rows_per_value``: integers in decimal, strings as stored,
     booleans as t/f)."""
-    if any(formats) or not client_encoding.is_utf8():
+    kinds = small_row_kinds(batch.schema, columns, formats)
+    return None if kinds is None or not client_encoding.is_utf8() else encode_small_rows(batch, kinds)
+
+
+def small_row_kinds(schema: pa.Schema, columns: Sequence, formats: Sequence[int]) -> tuple[int, ...] | None:
+    """How ``encode_small_rows`` writes each column of batches of ``schema`` (an integer, a string,
+    a boolean), or None when one is of another kind or binary; a point read keeps it for the
+    next row of the same statement."""
+    if any(formats):
         return None
-    values = []
-    for i, c in enumerate(columns):
-        oid, t = oid_of(c), batch.schema.types[i]
+    kinds = []
+    for c, t in zip(columns, schema.types, strict=True):
+        oid = oid_of(c)
         if oid in _INT_OIDS and pa.types.is_integer(t):
-            values.append([None if v is None else str(v).encode() for v in batch.column(i).to_pylist()])
+            kinds.append(_INT_KIND)
         elif oid in _STR_OIDS and pa.types.is_string(t):
-            values.append([None if v is None else v.encode() for v in batch.column(i).to_pylist()])
+            kinds.append(_STR_KIND)
         elif oid == bc.BOOL and pa.types.is_boolean(t):
-            values.append([None if v is None else (b"t" if v else b"f") for v in batch.column(i).to_pylist()])
+            kinds.append(_BOOL_KIND)
         else:
             return None
-    head = _pack_i16(len(columns))
+    return tuple(kinds)
+
+
+_INT_KIND, _STR_KIND, _BOOL_KIND = 0, 1, 2
+
+
+def encode_small_rows(batch: pa.RecordBatch, kinds: tuple[int, ...]) -> list[bytes]:
+    """The DataRows of ``batch`` in text format, UTF-8 out, its columns as ``small_row_kinds`` said."""
+    values = []
+    for i, kind in enumerate(kinds):
+        column = batch.column(i).to_pylist()
+        if kind == _INT_KIND:
+            values.append([None if v is None else str(v).encode() for v in column])
+        elif kind == _STR_KIND:
+            values.append([None if v is None else v.encode() for v in column])
+        else:
+            values.append([None if v is None else (b"t" if v else b"f") for v in column])
+    head = _pack_i16(len(kinds))
     out = []
     for fields in zip(*values, strict=True):
         body = b"".join(_NULL_FIELD if v is None else _pack_i32(len(v)) + v for v in fields)
