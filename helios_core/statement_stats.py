@@ -100,12 +100,13 @@ class Entry:
         self.sum_sq = 0.0
         self.rows = 0
 
-    def add(self, ms: float, rows: int) -> None:
-        self.calls += 1
-        self.total_ms += ms
-        self.sum_sq += ms * ms
-        self.min_ms = min(self.min_ms, ms)
-        self.max_ms = max(self.max_ms, ms)
+    def add_runs(self, ms: list[float], rows: int) -> None:
+        """Runs of the statement that took ``ms`` each and returned or wrote ``rows`` in all."""
+        self.calls += len(ms)
+        self.total_ms += sum(ms)
+        self.sum_sq += sum(x * x for x in ms)
+        self.min_ms = min(self.min_ms, *ms)
+        self.max_ms = max(self.max_ms, *ms)
         self.rows += rows
 
     @property
@@ -159,16 +160,28 @@ class StatementStats:
             self.fold()
 
     def fold(self) -> None:
-        """Count the queued statements (popped one by one: a ``record`` meanwhile is never lost)."""
+        """Count the queued statements (popped one by one: a ``record`` meanwhile is never lost),
+        the runs of one statement text and outcome together."""
         with self.lock:
             queued = self._queued
+            groups: dict[tuple, list[tuple[float, float, int]]] = {}
             while queued:
-                self._count(*queued.popleft())
+                user, database, branch, protocol, text, kind, seconds, cpu_seconds, rows, sqlstate = queued.popleft()
+                key = (user, database, branch, protocol, text, kind, sqlstate)
+                runs = groups.get(key)
+                if runs is None:
+                    runs = groups[key] = []
+                runs.append((seconds, cpu_seconds, rows or 0))
+            for key, runs in groups.items():
+                self._count(*key, runs)
 
-    def _count(self, user: str, database: str, branch: str, protocol: str, text: str, kind: str, seconds: float,
-               cpu_seconds: float, rows: int | None, sqlstate: str | None) -> None:
-        outcome = "error" if sqlstate else "ok"
-        ms = seconds * 1000.0
+    def _count(self, user: str, database: str, branch: str, protocol: str, text: str, kind: str,
+               sqlstate: str | None, runs: list[tuple[float, float, int]]) -> None:
+        """``runs`` (seconds, CPU seconds, rows) of one statement text, kind and outcome."""
+        n = len(runs)
+        seconds = [r[0] for r in runs]
+        total_seconds = sum(seconds)
+        rows = sum(r[2] for r in runs)
         key = (user, database, normalize(text))
         entry = self._entries.get(key)
         if entry is None:
@@ -176,29 +189,30 @@ class StatementStats:
                 self._evict()
             entry = self._entries[key] = Entry(key[2])
         if sqlstate is None:  # as pg_stat_statements: a failed statement is not counted
-            entry.add(ms, rows or 0)
-        skey = (protocol, kind, outcome)
-        self.statements[skey] = self.statements.get(skey, 0) + 1
+            entry.add_runs([x * 1000.0 for x in seconds], rows)
+        skey = (protocol, kind, "error" if sqlstate else "ok")
+        self.statements[skey] = self.statements.get(skey, 0) + n
         hkey = (protocol, kind)
         hist = self.histograms.get(hkey)
         if hist is None:
             hist = self.histograms[hkey] = [0.0] * (len(BUCKETS) + 3)  # buckets, +Inf, sum, count
-        hist[bisect.bisect_left(BUCKETS, seconds)] += 1
-        hist[-2] += seconds
-        hist[-1] += 1
+        for x in seconds:
+            hist[bisect.bisect_left(BUCKETS, x)] += 1
+        hist[-2] += total_seconds
+        hist[-1] += n
         bkey = (database, self.branch_label(database, branch))
         per_branch = self.branches.get(bkey)
         if per_branch is None:
             per_branch = self.branches[bkey] = [0, 0.0, 0.0]
-        per_branch[0] += 1
-        per_branch[1] += seconds
-        per_branch[2] += cpu_seconds
+        per_branch[0] += n
+        per_branch[1] += total_seconds
+        per_branch[2] += sum(r[1] for r in runs)
         if sqlstate is not None:
             ekey = (protocol, sqlstate[:2])
-            self.errors[ekey] = self.errors.get(ekey, 0) + 1
+            self.errors[ekey] = self.errors.get(ekey, 0) + n
             limit = LIMIT_OF_SQLSTATE.get(sqlstate)
             if limit is not None:
-                self.limit_rejections[limit] = self.limit_rejections.get(limit, 0) + 1
+                self.limit_rejections[limit] = self.limit_rejections.get(limit, 0) + n
         elif rows:
             if kind == "select":
                 self.rows_read[protocol] = self.rows_read.get(protocol, 0) + rows
