@@ -4,7 +4,8 @@
 entry of the statement statistics, ``select * from t where id = $1 and name = $2``. The
 numbering starts after the highest ``$n`` the text already holds (a prepared statement's
 parameters keep theirs). Words, quoted identifiers and comments are left as written; a
-number glued to a word (``t1``, ``$1``) is part of that word.
+number glued to a word (``t1``, ``$1``) is part of that word. The closing semicolon is not part of
+the text, as in PostgreSQL.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def normalize(sql: str) -> str:
 
 def _normalize(sql: str) -> str:
     if _DOLLAR_QUOTE.search(sql):
-        return sql.strip()  # dollar-quoted bodies (function definitions) are kept whole
+        return _statement_end(sql)  # dollar-quoted bodies (function definitions) are kept whole
     n = max((int(m) for m in _PARAM.findall(sql)), default=0)
 
     def replace(m: re.Match[str]) -> str:
@@ -51,4 +52,10 @@ def _normalize(sql: str) -> str:
             return f"${n}"
         return m.group(0)
 
-    return _TOKEN.sub(replace, sql).strip()
+    return _statement_end(_TOKEN.sub(replace, sql))
+
+
+def _statement_end(sql: str) -> str:
+    """The statement without the blanks around it and its closing semicolons, as PostgreSQL's
+    pg_stat_statements shows it (``... = $1;`` sent by pgbench is ``... = $1``)."""
+    return sql.strip().rstrip(";").rstrip()

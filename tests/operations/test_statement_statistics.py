@@ -27,6 +27,8 @@ def test_pg_stat_statements_normalizes_and_counts(server: HeliosServer) -> None:
             conn.execute(f"insert into pss_t values ({i}, 'n{i}')")  # literals: one normalized entry
         for i in range(3):
             conn.execute("select name from pss_t where id = %s", (i,), prepare=True).fetchall()
+        for i in range(2):  # pgbench's way: a closing semicolon, not part of the entry's text
+            conn.execute(f"select name, id from pss_t where id = {i};").fetchall()
         rows = conn.execute(
             "select query, calls, rows, total_exec_time, min_exec_time, max_exec_time, mean_exec_time, "
             "userid = (select oid from pg_roles where rolname = current_user), "
@@ -37,6 +39,8 @@ def test_pg_stat_statements_normalizes_and_counts(server: HeliosServer) -> None:
     assert insert[1:3] == (4, 4)
     select = by_query["select name from pss_t where id = $1"]
     assert select[1:3] == (3, 3)
+    assert by_query["select name, id from pss_t where id = $1"][1:3] == (2, 2)
+    assert not [q for q in by_query if q.endswith(";")], by_query
     for r in (insert, select):
         total, lo, hi, mean = r[3:7]
         assert 0 < lo <= mean <= hi <= total
