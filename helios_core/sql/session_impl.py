@@ -206,6 +206,7 @@ def _tree_statement(tree: Any) -> Statement:
 
 _TRANSACTION_STATES = {"I": "idle", "T": "in_transaction", "E": "failed"}  # by TransactionState.status
 
+
 class SqlSession(Session):
     """A client's session on one database and branch (see module docstring)."""
 

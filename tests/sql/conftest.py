@@ -25,3 +25,22 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def answered(monkeypatch: pytest.MonkeyPatch):
+    """``answered(owner, name)`` wraps the function ``owner.name`` for the test and returns the
+    list it appends to at each call: whether that call returned something (not None)."""
+    def watch(owner: object, name: str) -> list[bool]:
+        calls: list[bool] = []
+        real = getattr(owner, name)
+
+        def spy(*args: object, **kwargs: object) -> object:
+            out = real(*args, **kwargs)
+            calls.append(out is not None)
+            return out
+
+        monkeypatch.setattr(owner, name, spy)
+        return calls
+
+    return watch

@@ -136,18 +136,10 @@ def test_counts_of_null_free_columns_are_counted_once():
     assert out.column("a2_count").to_pylist() == [len([i for i in range(n) if i % 3 == g and i % 7]) for g in range(3)]
 
 
-def test_integer_keys_go_by_offsets_when_unordered(session, monkeypatch):
+def test_integer_keys_go_by_offsets_when_unordered(session, answered):
     from helios_core.sql.operators import aggregate_by_ids
 
-    taken = []
-    real = aggregate_by_ids._unordered
-
-    def spy(*args):
-        out = real(*args)
-        taken.append(out is not None)
-        return out
-
-    monkeypatch.setattr(aggregate_by_ids, "_unordered", spy)
+    taken = answered(aggregate_by_ids, "_unordered")
     _rows(session, FREE[7] + "  ")
     assert taken == [True]
     taken.clear()

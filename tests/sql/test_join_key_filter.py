@@ -117,18 +117,10 @@ def test_a_small_right_side_is_gathered_first_and_narrows_the_left_scan(session,
 
 
 
-def test_keys_near_the_int64_ends_join_exactly(monkeypatch) -> None:
+def test_keys_near_the_int64_ends_join_exactly(answered) -> None:
     """Build-side keys at the top of int64 and probe keys at both ends: a probe key's offset from
     the least build key wraps in int64 arithmetic, and must still never land in the flags' range."""
-    installed = []
-    real = join_key_filter.install
-
-    def spy(*args):
-        out = real(*args)
-        installed.append(out is not None)
-        return out
-
-    monkeypatch.setattr(join_key_filter, "install", spy)
+    installed = answered(join_key_filter, "install")
     s = helios_core.connect()
     try:
         top = (1 << 63) - 1

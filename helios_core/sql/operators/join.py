@@ -19,7 +19,7 @@ from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.operators import join_key_filter
 from helios_core.sql.operators.base import Operator, collect, names, table_batches, to_table, unify_batches
-from helios_core.sql.operators.sort import stable_ties, unpadded
+from helios_core.sql.operators.sort import stable_ties, unpadded, without_trailing_blanks
 
 NL_CHUNK_PAIRS = 1 << 20
 ASSEMBLE_PIECE_BYTES = 64 << 20
@@ -162,7 +162,7 @@ class HashJoin(JoinBase):
             elif lt_.name == rt_.name == "bpchar" and lt_.element is None and rt_.element is None and (
                     lt_.typmod != rt_.typmod or unpadded(lt_)):
                 # bpchar = bpchar ignores trailing blanks: values padded to other lengths, or to none
-                a, b = pc.utf8_rtrim(a, characters=" "), pc.utf8_rtrim(b, characters=" ")
+                a, b = without_trailing_blanks(a), without_trailing_blanks(b)
             a, b = _joinable_pair(a, b)
             lcols[f"k{i}"] = a
             rcols[f"k{i}"] = b

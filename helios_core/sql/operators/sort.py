@@ -150,8 +150,13 @@ def equality_key(col: pa.ChunkedArray | pa.Array, st: Any) -> pa.ChunkedArray | 
     if citext.is_citext(st):
         return citext.folded(col)
     if unpadded(st):
-        return pc.utf8_rtrim(col, characters=" ")
+        return without_trailing_blanks(col)
     return col
+
+
+def without_trailing_blanks(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """bpchar values as ``=`` compares them: trailing blanks do not count."""
+    return pc.utf8_rtrim(col, characters=" ")
 
 
 def typed_sortable(col: pa.ChunkedArray | pa.Array, st: Any) -> pa.ChunkedArray | pa.Array:
