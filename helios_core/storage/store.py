@@ -24,6 +24,7 @@ from helios_core.storage import (
     commit_feed,
     compaction,
     mover,
+    narrowed,
     persist,
     records,
     repack,
@@ -763,6 +764,8 @@ class Store:
         for ch, m in plan:
             ch.last_read = now
             if ch.resident:
+                if m is True and ch.narrowed is None:
+                    narrowed.register(ch)
                 data = ch.data
                 if kept is not None and m is not True and len(kept) < data.num_columns:
                     # only the columns the scan uses are copied by the filter or take below

@@ -42,8 +42,8 @@ _CHECK_RANGES = bool(os.environ.get("HELIOS_CHECK_ENDED_RANGES"))
 class Chunk:
     """Immutable row data (physical columns ``c<col_id>`` + ``_rowid``) with MVCC stamps."""
 
-    __slots__ = ("_data", "_ended", "_ended_range", "_settled", "bloom", "chunk_id", "created", "ended_version", "index_data", "key_arrays", "last_read",
-                 "part", "presented", "rowid_order", "rowids_np", "segment", "sorted_index", "source", "spill", "stats", "tier")
+    __slots__ = ("__weakref__", "_data", "_ended", "_ended_range", "_settled", "bloom", "chunk_id", "created", "ended_version", "index_data", "key_arrays", "last_read",
+                 "narrowed", "part", "presented", "rowid_order", "rowids_np", "segment", "sorted_index", "source", "spill", "stats", "tier")
 
     def __init__(
         self, chunk_id: int, data: pa.RecordBatch | None, created: int | np.ndarray, ended: np.ndarray | None = None,
@@ -71,6 +71,7 @@ class Chunk:
         self.sorted_index: dict[str, Any] | None = None  # column -> its sorted copy (storage.secondary_index)
         self.spill: str | None = None  # the spill file its rows are mapped from (storage.spill)
         self.presented: dict[int, tuple[Any, pa.Schema, pa.RecordBatch]] | None = None  # Store._presented_chunk
+        self.narrowed: dict[tuple[int, int, int], tuple[Any, int]] | None = None  # storage.narrowed
 
     @property
     def ended(self) -> np.ndarray:
@@ -131,6 +132,7 @@ class Chunk:
         self._data = value
         self.source = None
         self.presented = None
+        self.narrowed = None
 
     def columns(self, names: list[str] | None) -> pa.RecordBatch:
         """The named physical columns (all when None); a remote segment fetches only those."""
@@ -155,6 +157,11 @@ class Chunk:
         self.source, self.tier = source, tier
         self._data = None
         self.presented = None  # its views would keep the dropped data in memory
+        self.narrowed = None
+
+    def resident_data(self) -> pa.RecordBatch | None:
+        """The row data when it is in memory (never a read from the segment's tier), else None."""
+        return self._data
 
     @property
     def num_rows(self) -> int:

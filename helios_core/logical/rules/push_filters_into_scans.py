@@ -85,7 +85,8 @@ def simple_level(term: L.ScanTerm, fields: list[Any] | None = None) -> int:
     2: one over a string column (hashing or comparing bytes per row: the scan evaluates it on the
     rows the others leave, see operators.basic.apply_scan_terms)."""
     if term.pushable is None:
-        return 1 if fields is not None and _fixed_width_columns_compared(term.ast, fields) else 0
+        return 1 if fields is not None and (_fixed_width_columns_compared(term.ast, fields)
+                                             or _numeric_column_against_constant(term.ast, fields)) else 0
     strings = any(pa.types.is_string(t.arrow_type) or pa.types.is_large_string(t.arrow_type)
                   or pa.types.is_binary(t.arrow_type) or pa.types.is_large_binary(t.arrow_type)
                   for t in term.pushable if t.arrow_type is not None)
@@ -103,6 +104,42 @@ _FIXED_WIDTH = frozenset({"bool", "int2", "int4", "int8", "float4", "float8", "d
                           "timestamptz"})
 
 
+def _column_types(fields: list[Any]) -> dict[str, Any]:
+    types: dict[str, Any] = {}
+    for f in fields:
+        types.setdefault(f.name, f.type)
+    return types
+
+
+def _numeric_constant(node: exp.Expression) -> bool:
+    """A number written in the statement (or negated), or a parameter."""
+    if isinstance(node, exp.Neg):
+        node = node.this
+    return isinstance(node, (exp.Placeholder, exp.Parameter)) or \
+        (isinstance(node, exp.Literal) and not node.is_string)
+
+
+def _numeric_column_against_constant(ast: exp.Expression, fields: list[Any]) -> bool:
+    """``numeric_column op number`` or ``numeric_column BETWEEN number AND number``: storage does
+    not take it when the number's type is not the column's (``l_quantity < 24``, TPC-H Q6), yet
+    it costs one comparison of the column's unscaled integers per row
+    (``functions.fixed_width_compare``), so it is evaluated with the other cheap terms and their
+    masks combined before one filter."""
+    node = ast.unnest() if isinstance(ast, exp.Paren) else ast
+    if isinstance(node, exp.Between) and not node.args.get("symmetric"):
+        column, constants = node.this, [node.args.get("low"), node.args.get("high")]
+    elif isinstance(node, _COMPARISONS):
+        column, constants = node.this, [node.expression]
+        if not isinstance(column, exp.Column):
+            column, constants = node.expression, [node.this]
+    else:
+        return False
+    if not isinstance(column, exp.Column) or not all(c is not None and _numeric_constant(c) for c in constants):
+        return False
+    t = _column_types(fields).get(column.name)
+    return t is not None and t.name == "numeric" and t.domain is None and t.labels is None and t.element is None
+
+
 def _fixed_width_columns_compared(ast: exp.Expression, fields: list[Any]) -> bool:
     """``column op column``, both of the scan and of one built-in fixed-width type (no domain)."""
     node = ast.unnest() if isinstance(ast, exp.Paren) else ast
@@ -111,9 +148,7 @@ def _fixed_width_columns_compared(ast: exp.Expression, fields: list[Any]) -> boo
     left, right = node.this, node.expression
     if not isinstance(left, exp.Column) or not isinstance(right, exp.Column):
         return False
-    types: dict[str, Any] = {}
-    for f in fields:
-        types.setdefault(f.name, f.type)
+    types = _column_types(fields)
     tl, tr = types.get(left.name), types.get(right.name)
     return all(t is not None and t.name in _FIXED_WIDTH and t.domain is None and t.labels is None
                and t.element is None for t in (tl, tr)) and tl.name == tr.name

@@ -8,17 +8,15 @@ intervals compare by their span with 30-day months.
 
 from __future__ import annotations
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.sql import types as T
+from helios_core.sql.functions import fixed_width_compare as FW
 from helios_core.sql.functions import jsonb_order, network, range_io, timetz
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.vec import Vec, align, converted_constant
 
-_NP_CMP = {"=": np.equal, "<>": np.not_equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
-           ">": np.greater, ">=": np.greater_equal}
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>", "!=": "!="}
 _CMP = {"=": pc.equal, "<>": pc.not_equal, "!=": pc.not_equal, "<": pc.less, "<=": pc.less_equal,
         ">": pc.greater, ">=": pc.greater_equal}
@@ -157,9 +155,9 @@ def compare_same(op: str, l: Vec, r: Vec, t: T.SqlType) -> Vec:
     a, b = _key_pair(a, b, t)
     if t.element is not None or t.is_rowtype:
         return Vec(_compare_lists(op, a, b, t), T.BOOL, scalar)
-    if not scalar and t.name == "numeric":
-        fast = _small_decimal_compare(op, a, b) if isinstance(b, pa.Scalar) else \
-            _small_decimal_compare(_FLIPPED[op], b, a) if isinstance(a, pa.Scalar) else None
+    if not scalar and t.name not in ("float4", "float8"):  # numpy's order of NaN is not PostgreSQL's
+        fast = FW.with_constant(op, a, b) if isinstance(b, pa.Scalar) else \
+            FW.with_constant(_FLIPPED[op], b, a) if isinstance(a, pa.Scalar) else None
         if fast is not None:
             return Vec(fast, T.BOOL, False)
     out = _CMP[op](a, b)
@@ -168,21 +166,6 @@ def compare_same(op: str, l: Vec, r: Vec, t: T.SqlType) -> Vec:
     if isinstance(out, pa.Scalar):
         out = pa.array([out.as_py()], pa.bool_())
     return Vec(out, T.BOOL, scalar)
-
-
-def _small_decimal_compare(op: str, arr, value: pa.Scalar) -> pa.Array | None:
-    """``arr op value`` for a NULL-free decimal128 array of precision <= 18 and a scalar of its
-    type: every value fits in the low 64-bit word of its 128, so numpy compares the unscaled
-    integers through a strided view (Arrow's decimal comparison costs several times more:
-    TPC-H Q6's ``l_discount BETWEEN 0.05 AND 0.07``). None when that does not apply."""
-    t = arr.type
-    if not isinstance(arr, pa.Array) or not pa.types.is_decimal128(t) or t.precision > 18 \
-            or value.type != t or not value.is_valid or arr.null_count or len(arr) == 0:
-        return None
-    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset: 2 * (arr.offset + len(arr)): 2]
-    hits = _NP_CMP[op](words, int(value.as_py().scaleb(t.scale)))
-    # packed to Arrow's bit layout by numpy: several times quicker than pa.array of a bool array
-    return pa.Array.from_buffers(pa.bool_(), len(hits), [None, pa.py_buffer(np.packbits(hits, bitorder="little"))])
 
 
 def _nan_fixup(op: str, a, b, out):
