@@ -126,7 +126,7 @@ def test_numeric_column_against_a_number_is_a_cheap_term():
         def __init__(self, name, typ):
             self.name, self.type = name, typ
 
-    fields = [Field("q", T.numeric(15, 2)), Field("s", T.TEXT)]
+    fields = [Field("q", T.numeric(15, 2)), Field("s", T.TEXT), Field("w", T.numeric(30, 2)), Field("u", T.NUMERIC)]
 
     def level(sql: str) -> int:
         ast = parse_one(f"SELECT 1 WHERE {sql}", dialect="postgres").args["where"].this
@@ -138,5 +138,7 @@ def test_numeric_column_against_a_number_is_a_cheap_term():
     assert level("q >= -1.5") == 1
     assert level("q < $1") == 1
     assert level("q < s") == 0  # not a number
+    assert level("w < 24") == 0  # wider than 18 digits: after the cheap terms
+    assert level("u < 24") == 0
     assert level("q + 1 < 24") == 0
     assert level("q < abs(-2)") == 0

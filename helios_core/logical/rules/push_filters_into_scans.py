@@ -137,7 +137,10 @@ def _numeric_column_against_constant(ast: exp.Expression, fields: list[Any]) -> 
     if not isinstance(column, exp.Column) or not all(c is not None and _numeric_constant(c) for c in constants):
         return False
     t = _column_types(fields).get(column.name)
-    return t is not None and t.name == "numeric" and t.domain is None and t.labels is None and t.element is None
+    # up to 18 digits: compared through 8 bytes or fewer a value; a wider decimal's comparison
+    # costs ~3 ns a row in Arrow, better spent on the rows the other terms leave
+    return t is not None and t.name == "numeric" and t.domain is None and t.labels is None and t.element is None \
+        and pa.types.is_decimal128(t.arrow_type) and t.arrow_type.precision <= 18
 
 
 def _fixed_width_columns_compared(ast: exp.Expression, fields: list[Any]) -> bool:
