@@ -116,6 +116,8 @@ def operand_types(op: str, left: T.SqlType, right: T.SqlType) -> tuple[T.SqlType
 
 
 _OID_ALIASES = ("oid", *sorted(T.OID_ALIAS_NAMES))
+# comparison_type of two numeric-family types, by the type objects (kept with the entry)
+_NUMERIC_PAIRS: dict[tuple[int, int], tuple[T.SqlType, T.SqlType, T.SqlType]] = {}
 
 
 def comparison_type(a: T.SqlType, b: T.SqlType, op: str) -> T.SqlType:
@@ -133,7 +135,14 @@ def comparison_type(a: T.SqlType, b: T.SqlType, op: str) -> T.SqlType:
     if a.name in NUMERIC_RANK and b.name in NUMERIC_RANK:
         if a.name == b.name:
             return a.base
-        return common_type([a, b])
+        hit = _NUMERIC_PAIRS.get((id(a), id(b)))  # resolved once per pair of type objects
+        if hit is not None and hit[0] is a and hit[1] is b:
+            return hit[2]
+        out = common_type([a, b])
+        if len(_NUMERIC_PAIRS) >= 4096:
+            _NUMERIC_PAIRS.clear()
+        _NUMERIC_PAIRS[(id(a), id(b))] = (a, b, out)
+        return out
     if a.is_string_family and b.is_string_family:
         if a.name == b.name and a.name in ("bpchar", "citext"):
             return a.base
