@@ -5,7 +5,9 @@ reads the same stored chunks in every query: TPC-H Q6's ``l_quantity < 24`` read
 of a decimal128 whose values span 1 to 50. A slice of a resident chunk's column compared with a
 constant keeps its values minus the slice's smallest (frame of reference) in the smallest integer
 type that holds their span, on the chunk (``Chunk.narrowed``), so it lives and goes with the
-chunk's data: 2 bytes a row for that column. (Decimals only, for now: Arrow compares integers
+chunk's data: 2 bytes a row for that column. An aggregate copying a stored decimal column's
+unscaled integers out (``sql.planner.decimal_fast``) reads them too, and their smallest and
+largest value spare it a pass for the overflow bound. (Decimals only, for now: Arrow compares integers
 and dates about as fast as numpy compares them narrowed.)
 
 The comparison sees only an Arrow array. The store registers a resident chunk's column buffers
@@ -76,9 +78,10 @@ def _owner(buffer: pa.Buffer) -> tuple[Any, int] | None:
     return ch, hit[1]
 
 
-def values(arr: pa.Array, view: np.ndarray) -> tuple[np.ndarray, int] | None:
-    """(values minus base, base) of ``arr`` (``view``: its values as integers) when it is a slice
-    of a resident chunk's column whose span a narrower type holds; None: compare ``view``."""
+def values(arr: pa.Array, view: np.ndarray) -> tuple[np.ndarray, int, int] | None:
+    """(values minus base, base, largest value) of ``arr`` (``view``: its values as integers) when
+    it is a slice of a resident chunk's column whose span a narrower type holds; None: use ``view``.
+    The base is the smallest value."""
     if len(view) < MIN_ROWS:
         return None
     buffer = arr.buffers()[1]
@@ -98,17 +101,17 @@ def values(arr: pa.Array, view: np.ndarray) -> tuple[np.ndarray, int] | None:
     return None if kept[0] is None else kept
 
 
-def _narrow(view: np.ndarray) -> tuple[np.ndarray | None, int]:
+def _narrow(view: np.ndarray) -> tuple[np.ndarray | None, int, int]:
     width = view.itemsize if view.strides[0] == view.itemsize else 16
     lo, hi = int(view.min()), int(view.max())
     kind = next((k for k in _TYPES if hi - lo < np.iinfo(k).max and np.dtype(k).itemsize < width), None)
     if kind is None:
-        return None, 0  # remembered: the span needs as many bytes as the values have
+        return None, 0, 0  # remembered: the span needs as many bytes as the values have
     # exact in the values' own type: every difference is at most the span, which ``kind`` holds
-    return (view - view.dtype.type(lo)).astype(kind), lo
+    return (view - view.dtype.type(lo)).astype(kind), lo, hi
 
 
-def _keep(ch: Any, key: tuple[int, int, int], kept: tuple[np.ndarray | None, int]) -> None:
+def _keep(ch: Any, key: tuple[int, int, int], kept: tuple[np.ndarray | None, int, int]) -> None:
     global _size
     cost = 0 if kept[0] is None else kept[0].nbytes
     with _lock:

@@ -71,7 +71,7 @@ class Chunk:
         self.sorted_index: dict[str, Any] | None = None  # column -> its sorted copy (storage.secondary_index)
         self.spill: str | None = None  # the spill file its rows are mapped from (storage.spill)
         self.presented: dict[int, tuple[Any, pa.Schema, pa.RecordBatch]] | None = None  # Store._presented_chunk
-        self.narrowed: dict[tuple[int, int, int], tuple[Any, int]] | None = None  # storage.narrowed
+        self.narrowed: dict[tuple[int, int, int], tuple[Any, int, int]] | None = None  # storage.narrowed
 
     @property
     def ended(self) -> np.ndarray:

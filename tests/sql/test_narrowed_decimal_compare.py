@@ -142,3 +142,17 @@ def test_numeric_column_against_a_number_is_a_cheap_term():
     assert level("u < 24") == 0
     assert level("q + 1 < 24") == 0
     assert level("q < abs(-2)") == 0
+
+
+def test_sum_and_avg_over_stored_chunks_read_their_narrowed_values(session):
+    session.execute("CREATE TABLE s (v numeric(15,2))")
+    parts = [[D(-123456) / 100 + D(i % 977) / 100 for i in range(8_000)], [D(i % 50_000) / 100 for i in range(9_000)]]
+    for part in parts:  # one chunk each: the aggregate reads a column of several chunks
+        session.execute("INSERT INTO s VALUES " + ", ".join(f"({v})" for v in part))
+    values = parts[0] + parts[1]
+    want_sum = sum(values)
+    for _ in range(2):
+        row = session.execute("SELECT sum(v), avg(v), count(*) FROM s")[-1].rows()[0]
+        assert row[0] == want_sum and row[2] == len(values)
+        assert abs(row[1] - want_sum / len(values)) < D("1e-12")
+    assert _kept_slices() >= 2  # both chunks' values were narrowed by the aggregate

@@ -34,7 +34,7 @@ def with_constant(op: str, arr: object, value: pa.Scalar) -> pa.BooleanArray | N
     constant = _unscaled(value, t.scale)
     kept = narrowed.values(arr, view)
     if kept is not None:
-        view, base = kept
+        view, base, _top = kept
         # every narrowed value lies in [0, max - 1] of its type: clipped, the constant orders alike
         constant = min(max(constant - base, -1), _TYPE_MAX[view.dtype])
     hits = _NP_CMP[op](view, constant)

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from helios_core import parallel, pooled_arrays
 from helios_core.sql import types as T
 from helios_core.sql.functions.vec import Vec
+from helios_core.storage import narrowed
 
 LIMIT = 2**62
 INT_TYPES = ("int2", "int4", "int8")
@@ -197,10 +198,10 @@ def _column_unscaled(col: pa.ChunkedArray, sql_type: Any, memo: dict) -> tuple[A
     if sql_type.name != "numeric":
         return None
     pieces = []
-    for ch in col.chunks:
-        if len(ch):
-            words = np.frombuffer(ch.buffers()[1], dtype=np.int64)
-            pieces.append(words[2 * ch.offset: 2 * (ch.offset + len(ch)): 2])
+    chunks = [ch for ch in col.chunks if len(ch)]
+    for ch in chunks:
+        words = np.frombuffer(ch.buffers()[1], dtype=np.int64)
+        pieces.append(words[2 * ch.offset: 2 * (ch.offset + len(ch)): 2])
     out = pooled_arrays.empty(sum(len(p) for p in pieces), np.int64)
     starts = np.cumsum([0, *(len(p) for p in pieces)])
     half = len(pieces) // 2
@@ -209,6 +210,12 @@ def _column_unscaled(col: pa.ChunkedArray, sql_type: Any, memo: dict) -> tuple[A
         peak = 0
         for i in range(*span):
             part = out[starts[i]:starts[i + 1]]
+            kept = narrowed.values(chunks[i], pieces[i])  # a stored slice: 1-4 bytes a value to read
+            if kept is not None:
+                small, base, top = kept
+                np.add(small, np.int64(base), out=part)
+                peak = max(peak, abs(base), abs(top))
+                continue
             part[:] = pieces[i]
             peak = max(peak, _peak(part))
         return peak
