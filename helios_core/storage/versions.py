@@ -43,7 +43,7 @@ class Chunk:
     """Immutable row data (physical columns ``c<col_id>`` + ``_rowid``) with MVCC stamps."""
 
     __slots__ = ("__weakref__", "_data", "_ended", "_ended_range", "_settled", "bloom", "chunk_id", "created", "ended_version", "index_data", "key_arrays", "last_read",
-                 "narrowed", "part", "presented", "rowid_order", "rowids_np", "segment", "sorted_index", "source", "spill", "stats", "tier")
+                 "narrowed", "narrowed_from", "part", "presented", "rowid_order", "rowids_np", "segment", "sorted_index", "source", "spill", "stats", "tier")
 
     def __init__(
         self, chunk_id: int, data: pa.RecordBatch | None, created: int | np.ndarray, ended: np.ndarray | None = None,
@@ -71,7 +71,8 @@ class Chunk:
         self.sorted_index: dict[str, Any] | None = None  # column -> its sorted copy (storage.secondary_index)
         self.spill: str | None = None  # the spill file its rows are mapped from (storage.spill)
         self.presented: dict[int, tuple[Any, pa.Schema, pa.RecordBatch]] | None = None  # Store._presented_chunk
-        self.narrowed: dict[tuple[int, int, int], tuple[Any, int, int]] | None = None  # storage.narrowed
+        self.narrowed: dict[tuple[str, int, int], tuple[Any, int, int]] | None = None  # storage.narrowed
+        self.narrowed_from: Any = None  # weak reference to the batch last registered there
 
     @property
     def ended(self) -> np.ndarray:
@@ -132,7 +133,7 @@ class Chunk:
         self._data = value
         self.source = None
         self.presented = None
-        self.narrowed = None
+        self.narrowed = self.narrowed_from = None
 
     def columns(self, names: list[str] | None) -> pa.RecordBatch:
         """The named physical columns (all when None); a remote segment fetches only those."""
@@ -157,7 +158,7 @@ class Chunk:
         self.source, self.tier = source, tier
         self._data = None
         self.presented = None  # its views would keep the dropped data in memory
-        self.narrowed = None
+        self.narrowed = self.narrowed_from = None
 
     def resident_data(self) -> pa.RecordBatch | None:
         """The row data when it is in memory (never a read from the segment's tier), else None."""

@@ -48,6 +48,14 @@ def _fill(s, table: str, values: list) -> None:
     s.execute(f"INSERT INTO {table} VALUES {rows}")
 
 
+def _fill_series(s, table: str, n: int, sql_expr: str, py_expr) -> list:
+    """``table`` (k int, v numeric(15,2)) of rows i = 0..n-1 with v = ``sql_expr`` (one statement,
+    quicker than a VALUES list); returns the values as ``py_expr(i)`` computes them."""
+    s.execute(f"CREATE TABLE {table} (k int, v numeric(15,2))")
+    s.execute(f"INSERT INTO {table} SELECT i, {sql_expr} FROM generate_series(0, {n - 1}) i")
+    return [py_expr(i) for i in range(n)]
+
+
 def test_every_operator_and_constant_answers_as_the_wide_compare(session):
     rng = random.Random(7)
     values = [D(rng.randint(-5000, 5000)) / 100 for _ in range(20_000)]
@@ -64,8 +72,7 @@ def test_every_operator_and_constant_answers_as_the_wide_compare(session):
 
 
 def test_an_integer_constant_a_parameter_and_between(session):
-    values = [D(i % 5000) / 100 for i in range(30_000)]
-    _fill(session, "q", values)
+    values = _fill_series(session, "q", 30_000, "(i % 5000) / 100.0", lambda i: D(i % 5000) / 100)
     assert _count(session, "SELECT count(*) FROM q WHERE v < 24") == sum(1 for v in values if v < 24)
     assert _count(session, "SELECT count(*) FROM q WHERE v BETWEEN 0.05 AND 0.07") == \
         sum(1 for v in values if D("0.05") <= v <= D("0.07"))
@@ -77,16 +84,14 @@ def test_an_integer_constant_a_parameter_and_between(session):
 
 def test_a_dropped_table_is_never_compared_through_its_narrowed_values(session):
     for round_ in range(4):
-        values = [D(round_ * 1000 + i % 700) for i in range(10_000)]
-        _fill(session, "r", values)
+        values = _fill_series(session, "r", 10_000, f"{round_ * 1000} + i % 700", lambda i, r=round_: D(r * 1000 + i % 700))
         for c in (D(round_ * 1000 + 350), D(500)):
             assert _count(session, f"SELECT count(*) FROM r WHERE v < {c}") == sum(1 for v in values if v < c)
         session.execute("DROP TABLE r")
 
 
 def test_updated_rows_are_compared_as_they_are_now(session):
-    values = [D(i % 100) for i in range(10_000)]
-    _fill(session, "u", values)
+    _fill_series(session, "u", 10_000, "i % 100", lambda i: D(i % 100))
     assert _count(session, "SELECT count(*) FROM u WHERE v >= 50") == 5_000
     session.execute("UPDATE u SET v = v + 1000 WHERE k < 5000")
     assert _count(session, "SELECT count(*) FROM u WHERE v >= 50") == 5_000 + 2_500
@@ -156,3 +161,27 @@ def test_sum_and_avg_over_stored_chunks_read_their_narrowed_values(session):
         assert row[0] == want_sum and row[2] == len(values)
         assert abs(row[1] - want_sum / len(values)) < D("1e-12")
     assert _kept_slices() >= 2  # both chunks' values were narrowed by the aggregate
+
+
+@pytest.mark.parametrize("codec", ["zstd", None])
+def test_segments_after_a_checkpoint_are_compared_through_narrowed_values(tmp_path, codec):
+    narrowed.forget()
+    s = helios_core.connect(str(tmp_path / "data"))
+    try:
+        s.engine.store.segment_codec = codec  # zstd: the chunk reads its segment through the tiers' cache
+        values = _fill_series(s, "c", 40_000, "(i % 4000) / 100.0 - 7", lambda i: D(i % 4000) / 100 - 7)
+        s.execute("CHECKPOINT")
+        chunk = next(ch for b in s.engine.store.branches.values() for lay in b.layers.values()
+                     for ch in lay.chunks.values() if ch.num_rows == 40_000)
+        assert chunk.resident == (codec is None)
+        for c in (D(-7), D("0.5"), D(33), D(100)):
+            for _ in range(2):
+                assert _count(s, f"SELECT count(*) FROM c WHERE v < {c}") == sum(1 for v in values if v < c)
+        assert chunk.narrowed  # its slices were narrowed, whether resident or read from the tier
+        # a repack or a move rewrites the chunk's data: its narrowed slices start again
+        chunk.make_remote(chunk.source, chunk.tier) if codec else setattr(chunk, "data", chunk.data)
+        assert chunk.narrowed is None
+        assert _count(s, "SELECT count(*) FROM c WHERE v >= 0") == sum(1 for v in values if v >= 0)
+    finally:
+        s.close()
+        narrowed.forget()
