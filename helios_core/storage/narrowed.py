@@ -46,7 +46,7 @@ _size = 0
 
 
 def _narrowable(t: pa.DataType) -> bool:
-    """The columns whose comparisons use narrowed values (``sql.functions.fixed_width_compare``)."""
+    """The columns whose comparisons use narrowed values (``sql.functions.decimal_compare``)."""
     return pa.types.is_decimal128(t) and t.precision <= 18
 
 

@@ -1,5 +1,5 @@
 """A decimal column compared with a constant through a stored chunk's narrowed values
-(storage.narrowed, functions.fixed_width_compare): the answers are those of the 16-byte
+(storage.narrowed, functions.decimal_compare): the answers are those of the 16-byte
 comparison for every operator and for constants below, at and beyond the values' range; a
 chunk dropped or replaced is never compared through another's narrowed values; a span too wide
 to narrow, NULLs and a kept budget smaller than the data still answer exactly. Also the scan's

@@ -123,7 +123,7 @@ def _numeric_column_against_constant(ast: exp.Expression, fields: list[Any]) -> 
     """``numeric_column op number`` or ``numeric_column BETWEEN number AND number``: storage does
     not take it when the number's type is not the column's (``l_quantity < 24``, TPC-H Q6), yet
     it costs one comparison of the column's unscaled integers per row
-    (``functions.fixed_width_compare``), so it is evaluated with the other cheap terms and their
+    (``functions.decimal_compare``), so it is evaluated with the other cheap terms and their
     masks combined before one filter."""
     node = ast.unnest() if isinstance(ast, exp.Paren) else ast
     if isinstance(node, exp.Between) and not node.args.get("symmetric"):

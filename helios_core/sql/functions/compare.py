@@ -12,8 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.sql import types as T
-from helios_core.sql.functions import fixed_width_compare as FW
-from helios_core.sql.functions import jsonb_order, network, range_io, timetz
+from helios_core.sql.functions import decimal_compare, jsonb_order, network, range_io, timetz
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.vec import Vec, align, converted_constant
 
@@ -155,9 +154,9 @@ def compare_same(op: str, l: Vec, r: Vec, t: T.SqlType) -> Vec:
     a, b = _key_pair(a, b, t)
     if t.element is not None or t.is_rowtype:
         return Vec(_compare_lists(op, a, b, t), T.BOOL, scalar)
-    if not scalar and t.name not in ("float4", "float8"):  # numpy's order of NaN is not PostgreSQL's
-        fast = FW.with_constant(op, a, b) if isinstance(b, pa.Scalar) else \
-            FW.with_constant(_FLIPPED[op], b, a) if isinstance(a, pa.Scalar) else None
+    if not scalar and t.name == "numeric":
+        fast = decimal_compare.with_constant(op, a, b) if isinstance(b, pa.Scalar) else \
+            decimal_compare.with_constant(_FLIPPED[op], b, a) if isinstance(a, pa.Scalar) else None
         if fast is not None:
             return Vec(fast, T.BOOL, False)
     out = _CMP[op](a, b)

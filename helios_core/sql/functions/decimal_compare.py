@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from helios_core.sql.functions.vec import converted_constant
 from helios_core.storage import narrowed
 
-_TYPE_MAX = {np.dtype(k): int(np.iinfo(k).max) for k in (np.int8, np.int16, np.int32, np.int64)}
-_unscaled_constants: dict[int, tuple[pa.Scalar, int]] = {}  # by the constant's object: a plan's is the same each batch
+_TYPE_MAX = {np.dtype(k): int(np.iinfo(k).max) for k in (np.int8, np.int16, np.int32)}  # narrowed types
 _NP_CMP = {"=": np.equal, "<>": np.not_equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
            ">": np.greater, ">=": np.greater_equal}
 
@@ -31,7 +31,8 @@ def with_constant(op: str, arr: object, value: pa.Scalar) -> pa.BooleanArray | N
     if not pa.types.is_decimal128(t) or t.precision > 18 or value.type != t or not value.is_valid:
         return None
     view = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset: 2 * (arr.offset + len(arr)): 2]
-    constant = _unscaled(value, t.scale)
+    # worked out once per constant object (a plan's is the same in every batch)
+    constant = converted_constant(value, ("unscaled", t.scale), lambda: int(value.as_py().scaleb(t.scale)))
     kept = narrowed.values(arr, view)
     if kept is not None:
         view, base, _top = kept
@@ -41,14 +42,3 @@ def with_constant(op: str, arr: object, value: pa.Scalar) -> pa.BooleanArray | N
     # packed to Arrow's bit layout by numpy: several times quicker than pa.array of a bool array
     return pa.Array.from_buffers(pa.bool_(), len(hits), [None, pa.py_buffer(np.packbits(hits, bitorder="little"))])
 
-
-def _unscaled(value: pa.Scalar, scale: int) -> int:
-    """A decimal constant's unscaled integer, worked out once per scalar object."""
-    hit = _unscaled_constants.get(id(value))
-    if hit is not None and hit[0] is value:
-        return hit[1]
-    out = int(value.as_py().scaleb(scale))
-    if len(_unscaled_constants) >= 4096:
-        _unscaled_constants.clear()
-    _unscaled_constants[id(value)] = (value, out)
-    return out
