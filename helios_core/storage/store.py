@@ -765,8 +765,6 @@ class Store:
             ch.last_read = now
             if ch.resident:
                 data = ch.data
-                if m is True:
-                    narrowed.register(ch, data)
                 if kept is not None and m is not True and len(kept) < data.num_columns:
                     # only the columns the scan uses are copied by the filter or take below
                     data = data.select([n for n in data.schema.names if n in kept])
@@ -777,9 +775,8 @@ class Store:
                 if seen_remote + READ_AHEAD < len(remote):
                     self.tiers.read_ahead(remote[seen_remote + READ_AHEAD], need)
                 data = ch.columns(need)
-                if m is True:
-                    narrowed.register(ch, data)
             if m is True:
+                narrowed.register(ch, data)  # the batch itself, as every scan of the chunk gets it
                 yield data
             elif isinstance(m, np.ndarray) and m.dtype == np.int64:  # positions an index found
                 yield data.take(pa.array(m))

@@ -42,7 +42,7 @@ _CHECK_RANGES = bool(os.environ.get("HELIOS_CHECK_ENDED_RANGES"))
 class Chunk:
     """Immutable row data (physical columns ``c<col_id>`` + ``_rowid``) with MVCC stamps."""
 
-    __slots__ = ("__weakref__", "_data", "_ended", "_ended_range", "_settled", "bloom", "chunk_id", "created", "ended_version", "index_data", "key_arrays", "last_read",
+    __slots__ = ("_data", "_ended", "_ended_range", "_settled", "bloom", "chunk_id", "created", "ended_version", "index_data", "key_arrays", "last_read",
                  "narrowed", "narrowed_from", "part", "presented", "rowid_order", "rowids_np", "segment", "sorted_index", "source", "spill", "stats", "tier")
 
     def __init__(
@@ -159,10 +159,6 @@ class Chunk:
         self._data = None
         self.presented = None  # its views would keep the dropped data in memory
         self.narrowed = self.narrowed_from = None
-
-    def resident_data(self) -> pa.RecordBatch | None:
-        """The row data when it is in memory (never a read from the segment's tier), else None."""
-        return self._data
 
     @property
     def num_rows(self) -> int:
