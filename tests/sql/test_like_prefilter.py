@@ -1,6 +1,7 @@
 """The LIKE prefilter (helios_core.sql.functions.like_prefilter) gives Arrow's match_like answer exactly:
-random columns of words that form a pattern's pieces across row boundaries, repeat them, hold
-multi-byte characters and NULLs, as string and large_string, whole and sliced."""
+random columns of words that form a pattern's pieces across row boundaries, repeat them, overlap
+them, hold multi-byte characters and NULLs, as string and large_string, whole and sliced; patterns
+of several pieces anchored at either end or not."""
 
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ from helios_core.sql.functions.like_prefilter import match_like
 WORDS = ["special", "requests", "ab", "abc", "é", "日本語", "xyz", "%", "_", "\\", "spe", "cial", "aaaa", "a", "", " "]
 PATTERNS = ["%special%requests%", "special%", "%requests", "%abc%", "%aaaaaaa%", "%日本語%", "%é%xyz%", "%spe_ial%",
             "%\\%%", "%\\_ab%", "abc", "%cialreq%", "%requestsspecial%", "_%special", "%xyzab%", "%specialspecial%",
-            "%special", "requests", "%ial requ%", "%", "%requestsspecialab%", "%aspecialrequestsa%", "%l requests%"]
+            "%special", "requests", "%ial requ%", "%", "%requestsspecialab%", "%aspecialrequestsa%", "%l requests%",
+            # pieces in order between '%' (matched by searches over each piece's occurrences)
+            "special%requests", "%spe%cial%req%", "ab%special%", "%special%ab", "%special%%requests%",
+            "%requests%special%", "spe%requests", "%special%a%", "%é%special%日本語%", "\\%%special%",
+            "%special%\\_", "requests%requests", "%requests%requests%", "a%specialspecial%a", "%special%requests"]
 
 
 @pytest.mark.parametrize("seed", range(8))

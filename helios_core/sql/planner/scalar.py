@@ -54,7 +54,7 @@ from helios_core.sql.functions.ranges import range_constructor
 from helios_core.sql.functions.vec import Vec, length_of
 from helios_core.sql.geometric import dispatch as geometric
 from helios_core.sql.object_privileges import check_execute
-from helios_core.sql.planner import named_arguments, row_compare, variadic_arguments
+from helios_core.sql.planner import column_compare, named_arguments, row_compare, variadic_arguments
 from helios_core.sql.routines import planner_calls
 from helios_core.sql.user_aggregates import calls as user_aggregate_calls
 
@@ -772,6 +772,8 @@ class ScalarCompiler:
                         label=f"({left.label} {op} {right.label})", strict=op in STRICT_OPS)
         if op in ("+", "-", "*") and out.const is None and out.type.name == "numeric":
             out.arith = (op, left, right)
+        if op in COMPARISONS and out.const is None and self.ctx.functions is None:
+            out.fn = column_compare.direct(op, left, right, out.fn) or out.fn
         return out
 
     # ------------------------------------------------------------------ logic
