@@ -3,7 +3,7 @@ every operator, either way round, over integer, date, timestamp and numeric colu
 wide decimals) with NULLs, against constants below, inside and beyond the values, an integer
 beside a numeric or another integer width (one beyond the column's range), a parameter, NULL
 and numeric NaN, answers as Python computes it; and the
-direct path is the one the plain cases take."""
+direct path is the one the plain cases take; two columns of one type too."""
 
 from __future__ import annotations
 
@@ -104,6 +104,20 @@ def test_parameters_null_and_nan(session):
         1 for i in range(N) if (v := _value("n", i)) is not None and D(-1) <= v <= D("1.5"))
 
 
+def test_two_columns(session):
+    rows = [(_value("a", i), _value("b", i), _value("n", i), _value("w", i)) for i in range(N)]
+    for op, fn in OPS.items():
+        assert _count(session, f"SELECT count(*) FROM cc WHERE a {op} b") == sum(
+            1 for a, b, _, _ in rows if a is not None and b is not None and fn(a, b)), op
+        # two numeric columns of different scales: the general comparison (their Arrow types differ)
+        assert _count(session, f"SELECT count(*) FROM cc WHERE n {op} w") == sum(
+            1 for _, _, n, w in rows if n is not None and w is not None and fn(n, w)), op
+        assert _count(session, f"SELECT count(*) FROM cc WHERE b {op} i") == sum(
+            1 for i, (_, b, _, _) in enumerate(rows) if b is not None and fn(b, i)), op
+        assert _count(session, f"SELECT count(*) FROM cc WHERE d {op} d") == sum(
+            1 for i in range(N) if i % 17 and fn(0, 0)), op
+
+
 def test_plain_comparisons_take_the_direct_path(session, monkeypatch):
     taken: list[str] = []
     direct = column_compare.direct
@@ -115,8 +129,9 @@ def test_plain_comparisons_take_the_direct_path(session, monkeypatch):
         return fn
 
     monkeypatch.setattr(column_compare, "direct", spy)
-    session.execute("SELECT count(*) FROM cc WHERE a < 5 AND 7 >= b AND d <> DATE '1996-01-01' AND n >= 2")
-    assert sorted(taken) == ["<", "<>", ">=", ">="]  # as written: 7 >= b is b <= 7
+    session.execute("SELECT count(*) FROM cc WHERE a < 5 AND 7 >= b AND d <> DATE '1996-01-01' AND n >= 2 "
+                    "AND b <= i AND t < z::timestamp")
+    assert sorted(taken) == ["<", "<=", "<>", ">=", ">="]  # as written: 7 >= b is b <= 7; a cast is not a column
     taken.clear()
     # floats (NaN ordering) and text (collations) keep the general comparison
     session.execute("SELECT count(*) FROM cc WHERE a::float8 < 5.5 AND i::text < '5'")

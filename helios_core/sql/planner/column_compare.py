@@ -1,4 +1,5 @@
-"""``column op constant`` over a plain fixed-width type, straight to its comparison kernel.
+"""``column op constant`` (or ``column op column``) over a plain fixed-width type, straight to its
+comparison kernel.
 
 A scan evaluates its WHERE terms on every slice of its rows (131,072 or fewer at a time), and a
 comparison otherwise goes through operator dispatch on each: argument types resolved, both sides
@@ -38,9 +39,12 @@ def _plain(t: T.SqlType) -> bool:
 
 def direct(op: str, left: Compiled, right: Compiled, general: Callable) -> Callable | None:
     """A compiled comparison's function taking the kernel directly when it is ``column op
-    constant`` (either way round) of such types, falling back to ``general``; None otherwise."""
+    constant`` (either way round) or ``column op column`` of such types, falling back to
+    ``general``; None otherwise."""
     if op not in _KERNELS:
         return None
+    if left.column is not None and right.column is not None:
+        return _columns(op, left, right, general)
     if left.column is None:
         left, right, op = right, left, _FLIPPED[op]
     if left.column is None or (right.const is None and right.param is None):
@@ -63,6 +67,22 @@ def direct(op: str, left: Compiled, right: Compiled, general: Callable) -> Calla
             return general(b, ctx)
         out = decimal_compare.with_constant(op, arr, scalar) if numeric else None
         return Vec(out if out is not None else kernel(arr, scalar), T.BOOL, False)
+
+    return compare
+
+
+def _columns(op: str, left: Compiled, right: Compiled, general: Callable) -> Callable | None:
+    """``column op column`` of one such type (TPC-H Q12's ``l_shipdate < l_commitdate``): the kernel
+    on both columns when they come in one Arrow type."""
+    if not (_plain(left.type) and _plain(right.type)) or left.type.name != right.type.name:
+        return None
+    first, second, kernel = left.column, right.column, _KERNELS[op]
+
+    def compare(b: pa.RecordBatch, ctx: Any) -> Vec:
+        a, c = b.column(first), b.column(second)
+        if not isinstance(a, pa.Array) or not isinstance(c, pa.Array) or a.type != c.type:
+            return general(b, ctx)
+        return Vec(kernel(a, c), T.BOOL, False)
 
     return compare
 
