@@ -121,6 +121,7 @@ class TableScan(Operator):
                 e = f.is_valid()
             else:
                 vals = []
+                beyond = None
                 for c in t.values:
                     arr = c.evaluate(one, ctx).array
                     if NS.is_special(arr) and pa.types.is_decimal(t.arrow_type):
@@ -132,8 +133,17 @@ class TableScan(Operator):
                         try:
                             arr = arr.cast(t.arrow_type)
                         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                            return False  # type: ignore[return-value]
+                            beyond = _beyond_range(t.op, arr, t.arrow_type)
+                            if beyond is None:
+                                return False  # type: ignore[return-value]
+                            continue  # an IN value no row holds
                     vals.append(arr[0])
+                if beyond is not None and t.op != "in":
+                    if beyond is False:
+                        return False  # type: ignore[return-value]
+                    e = f.is_valid()  # every row but NULLs holds it
+                    expr = e if expr is None else (expr & e)
+                    continue
                 if t.op == "in":
                     non_null = [v for v in vals if v.is_valid]
                     e = f.isin(pa.array([v.as_py() for v in non_null], type=t.arrow_type))
@@ -174,7 +184,8 @@ class TableScan(Operator):
             probe = self._index_probe(ctx)
             if probe is False:
                 return
-            kwargs["index"] = (self.index[0], self.index[1], probe)
+            if probe:  # no term left to look up: a plain scan (every term is still checked)
+                kwargs["index"] = (self.index[0], self.index[1], probe)
         if ctx.op_stats is not None:
             kwargs["counts"] = ctx.op_stats.setdefault(("segments", id(self)), [0, 0, 0, [], 0, 0])
         if as_of is not None:
@@ -191,14 +202,22 @@ class TableScan(Operator):
         probe = []
         for t in self.index[2]:  # type: ignore[index]
             vals = []
+            beyond = None
             for c in t.values:
                 arr = c.evaluate(one, ctx).array
                 if arr.type != t.arrow_type:
                     try:
                         arr = arr.cast(t.arrow_type)
                     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                        return False
+                        beyond = _beyond_range(t.op, arr, t.arrow_type)
+                        if beyond is None or (beyond is False and t.op != "in"):
+                            return False
+                        continue  # an IN value no row holds
                 vals.append(arr[0])
+            if beyond is not None and t.op != "in":
+                continue  # holds on every row but NULLs: the index narrows nothing by it
+            if t.op == "in" and not vals:
+                return False
             if t.op != "in" and not vals[0].is_valid:
                 return False  # comparison with NULL: no rows
             probe.append((t.op, vals))
@@ -386,6 +405,25 @@ def _with_score(b: pa.RecordBatch, found: pa.Table) -> pa.RecordBatch:
 
 _INT_RANGES = {"int2": 1 << 15, "int4": 1 << 31, "int8": 1 << 63}
 _ONE_ROW: list[pa.RecordBatch] = []
+
+
+def _beyond_range(op: str, value: pa.Array, typ: pa.DataType) -> bool | None:
+    """An integer constant outside integer type ``typ``'s range, compared with a column of that
+    type (``int2_column < $1`` with an int4 parameter, as PostgreSQL compares across integer
+    types): True when the term holds on every non-NULL row, False when on none (and for every
+    IN value); None when ``value`` is not such an integer (the caller keeps its answer)."""
+    if not (pa.types.is_integer(typ) and pa.types.is_integer(value.type)) or len(value) != 1 or value.null_count:
+        return None
+    v = value[0].as_py()
+    half = 1 << (typ.bit_width - 1)  # a signed column type's range is -half .. half - 1
+    above = v >= half
+    if not above and v >= -half:
+        return None  # in range: the cast failed for another reason
+    if op in ("<", "<="):
+        return above
+    if op in (">", ">="):
+        return not above
+    return op == "<>"
 
 
 def lookup_key(pk_lookup: list[tuple[str, Any]], ctx: Any) -> tuple | None:

@@ -967,6 +967,11 @@ class Builder:
             if not _pushable_type(col.type) and not (col.type.name == "jsonb" and o == "="):
                 return None  # jsonb: only equality (a key lookup on a jsonb primary key, as MongoDB's _id)
             val = self.compile(right, scope)
+            if _wider_integer_parameter(val, col.type):
+                # int2_column < $1 with an int4 or int8 parameter: PostgreSQL compares across the
+                # two types, so a value beyond the column's range is no error; the scan converts
+                # it when it can (scan.TableScan), and a term it cannot convert prunes nothing
+                return PushedTerm(op.columns[col.column], o, [val], col.type.arrow_type, c.sql(dialect="postgres"))
             if val.type.name == "unknown" or val.param is not None:  # typed as the base of a domain column
                 val = self.exprs.coerce(val, T.without_domain(col.type))
             if not _same_family(col.type, val.type):
@@ -992,6 +997,9 @@ class Builder:
             if v.find(exp.Column, exp.Subquery, exp.Select, exp.Window) is not None or contains_aggregate(v):
                 return None
             val = self.compile(v, scope)
+            if _wider_integer_parameter(val, col.type):
+                vals.append(val)  # converted by the scan when it can be (see pushable)
+                continue
             if val.type.name == "unknown" or val.param is not None:  # typed as the base of a domain column
                 val = self.exprs.coerce(val, T.without_domain(col.type))
             if not _same_family(col.type, val.type):
@@ -2175,6 +2183,15 @@ def _inside_agg(n: exp.Expression) -> bool:
 def _pushable_type(t: T.SqlType) -> bool:
     return t.name in ("int2", "int4", "int8", "float4", "float8", "text", "varchar", "date", "timestamp",
                       "timestamptz", "bool", "numeric", "uuid", "name")
+
+
+_INT_WIDTHS = {"int2": 2, "int4": 4, "int8": 8}
+
+
+def _wider_integer_parameter(val: Any, column_type: T.SqlType) -> bool:
+    """A parameter declared as an integer type wider than the integer column it is compared with."""
+    return val.param is not None and column_type.domain is None and \
+        _INT_WIDTHS.get(val.type.name, 0) > _INT_WIDTHS.get(column_type.name, 8)
 
 
 def _same_family(a: T.SqlType, b: T.SqlType) -> bool:
