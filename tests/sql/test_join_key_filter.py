@@ -119,7 +119,8 @@ def test_a_small_right_side_is_gathered_first_and_narrows_the_left_scan(session,
 
 def test_keys_near_the_int64_ends_join_exactly(answered) -> None:
     """Build-side keys at the top of int64 and probe keys at both ends: a probe key's offset from
-    the least build key wraps in int64 arithmetic, and must still never land in the flags' range."""
+    the least build key wraps in int64 arithmetic (it may read a flag: the join still matches
+    exactly); build keys at the bottom of int64 join exactly too."""
     installed = answered(join_key_filter, "install")
     s = helios_core.connect()
     try:
@@ -137,5 +138,11 @@ def test_keys_near_the_int64_ends_join_exactly(answered) -> None:
                 expect[k] = expect.get(k, 0) + 1
         assert got == sorted(expect.items())
         assert True in installed
+        s.execute(f"INSERT INTO big_l VALUES ({-top - 1}), ({-top + 9})")
+        got = s.execute("SELECT l.k, count(*) FROM big_l l JOIN big_r r ON r.k = l.k WHERE l.k < 0 "
+                        "GROUP BY l.k ORDER BY l.k")[-1].rows()
+        low_expect = {k: sum(1 for x in range(1, 30001) if x % 3 == 0 and -top - 1 + x % 11 == k)
+                      for k in (-top - 1, -top + 9)}
+        assert got == sorted(low_expect.items())
     finally:
         s.close()

@@ -36,7 +36,9 @@ RIGHT_FIRST = 8  # an inner join gathers its right side first when estimated thi
 
 @attrs.define(eq=False)
 class KeyFilter:
-    """The build side's key values as flags over ``low .. low + len(flags) - 1``."""
+    """The build side's key values as flags over ``low .. low + len(flags) - 1``, whose first and
+    last flags are false (no key is ``low`` or the last value): a key outside the range, clipped
+    to an end, reads false without a range check of its own."""
 
     column: int  # the scan's output column holding the key
     low: int
@@ -58,9 +60,8 @@ class KeyFilter:
         raw = _integers(col)
         if raw is None:
             return b
-        pos = np.subtract(raw, self.low, dtype=np.int64)
-        hit = np.take(self.flags, pos, mode="clip")  # a position outside the range reads an end flag,
-        hit &= pos.view(np.uint64) < len(self.flags)  # which this drops (negatives wrap to huge)
+        # a key far outside the range may wrap in int64 into it: a false match the join then drops
+        hit = np.take(self.flags, np.subtract(raw, self.low, dtype=np.int64), mode="clip")
         if col.null_count:
             hit &= col.is_valid().to_numpy(zero_copy_only=False)
         kept = int(np.count_nonzero(hit))
@@ -112,11 +113,11 @@ def install(kind: str, gathered_keys: list[pa.Array], key: Any, side: Any, ctx: 
             return None
     low, high = int(raw.min()), int(raw.max())
     span = high - low + 1
-    if span > MAX_SPAN or span > SPAN_PER_KEY * len(raw):
-        return None
-    flags = np.zeros(span, np.bool_)
-    flags[raw.astype(np.int64) - low] = True
-    ctx.runtime_filters[id(side)] = KeyFilter(key.column, low, flags)
+    if span > MAX_SPAN or span > SPAN_PER_KEY * len(raw) or low == np.iinfo(np.int64).min:
+        return None  # (the least int64 leaves no room for the false flag before it)
+    flags = np.zeros(span + 2, np.bool_)  # a false flag before the least key and after the greatest
+    flags[raw.astype(np.int64) - (low - 1)] = True
+    ctx.runtime_filters[id(side)] = KeyFilter(key.column, low - 1, flags)
     return id(side)
 
 
