@@ -56,6 +56,12 @@ def find(symbol: str, left: T.SqlType | None, right: T.SqlType) -> Any | None:
     exact = [d for d in fitting if (left is None or left.name != "unknown") and right.name != "unknown"]
     if exact:
         return exact[0]
+    if left is not None and left.name == "unknown" and right.name == "unknown":
+        # two untyped literals take the string category first (PostgreSQL's operator resolution):
+        # a plugin's operator over other types never beats the built-in text one ('a' || 'b' is
+        # text's concatenation, not hstore's, whether or not another plugin also declares ||)
+        strings = [d for d in fitting if d.left == "text" and d.right == "text"]
+        return strings[0] if len(strings) == 1 else None
     if len(fitting) > 1:  # PostgreSQL: an untyped literal first takes the other operand's type, then text
         known = right if left is not None and left.name == "unknown" else left
         side = "left" if left is not None and left.name == "unknown" else "right"
