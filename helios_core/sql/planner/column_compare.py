@@ -6,10 +6,10 @@ comparison otherwise goes through operator dispatch on each: argument types reso
 brought to one type, the constant converted, about 20 µs of Python a term and slice (a fifth of
 TPC-H Q6's time, run under one lock by both scan threads). For a column of an integer, date,
 timestamp or numeric type beside a constant or parameter of the same type (or an integer beside
-a numeric or an integer of another width), the answer is the kernel's on the column and the constant, which is converted to the
-column's Arrow type once per constant object. Whatever the compiled types did not foresee (a
-column in another Arrow representation, a NULL or inexact constant, a chunked input) takes the
-general path, which gives the same answer more slowly.
+a numeric or an integer of another width), the answer is the kernel's on the column and the
+constant, which is converted to the column's Arrow type once per constant object. Whatever the
+compiled types did not foresee (a column in another Arrow representation, a NULL or inexact
+constant, a chunked input) takes the general path, which gives the same answer more slowly.
 """
 
 from __future__ import annotations
