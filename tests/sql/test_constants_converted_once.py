@@ -50,13 +50,13 @@ def test_answers_with_constants_converted_once(session, sql, pred):
 
 def test_a_constant_is_converted_once_per_execution(session, monkeypatch):
     casts = []
-    real = compare._constant_in_type_of
+    real = compare.constant_in_type_of
 
     def spy(arr, typ):
         casts.append(typ)
         return real(arr, typ)
 
-    monkeypatch.setattr(compare, "_constant_in_type_of", spy)
+    monkeypatch.setattr(compare, "constant_in_type_of", spy)
     vec._converted.clear()
     session.execute("SELECT count(*) FROM m WHERE d BETWEEN 0.05 AND 0.07 AND q >= 10.5 ")
     assert 1 <= len(casts) <= 3 * 2  # three constants, at most twice each (two scan threads at once)

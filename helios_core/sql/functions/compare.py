@@ -16,8 +16,8 @@ from helios_core.sql.functions import decimal_compare, jsonb_order, network, ran
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.vec import Vec, align, converted_constant
 
-_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>", "!=": "!="}
-_CMP = {"=": pc.equal, "<>": pc.not_equal, "!=": pc.not_equal, "<": pc.less, "<=": pc.less_equal,
+FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>", "!=": "!="}
+KERNELS = {"=": pc.equal, "<>": pc.not_equal, "!=": pc.not_equal, "<": pc.less, "<=": pc.less_equal,
         ">": pc.greater, ">=": pc.greater_equal}
 
 
@@ -105,7 +105,7 @@ def _constant_in_column_type(arr, value: pa.Scalar) -> pa.Scalar | None:
     hundreds of microseconds per batch (Arrow's cast checks every value's precision)."""
     if not isinstance(arr, pa.Array) or not value.is_valid:
         return None
-    return _constant_in_type_of(value, arr.type)
+    return constant_in_type_of(value, arr.type)
 
 
 def _special_keys(a, b):
@@ -119,7 +119,7 @@ def _special_keys(a, b):
     return both.slice(0, len(ka)), both.slice(len(ka))
 
 
-def _constant_in_type_of(value: pa.Array | pa.Scalar, typ: pa.DataType) -> pa.Array | pa.Scalar | None:
+def constant_in_type_of(value: pa.Array | pa.Scalar, typ: pa.DataType) -> pa.Array | pa.Scalar | None:
     """A constant (array or scalar) in decimal type ``typ`` when that holds it exactly, else None."""
     try:
         return value.cast(typ)  # a safe cast refuses digits lost or a value too wide
@@ -135,7 +135,7 @@ def _constant_beside_column(l: Vec, r: Vec) -> tuple[Vec, Vec]:
     if not isinstance(column.array, pa.Array) or not pa.types.is_decimal128(typ) \
             or not pa.types.is_decimal(const.array.type) or const.array.type == typ:
         return l, r
-    exact = converted_constant(const.array, ("in type", typ), lambda: _constant_in_type_of(const.array, typ))
+    exact = converted_constant(const.array, ("in type", typ), lambda: constant_in_type_of(const.array, typ))
     if exact is None:
         return l, r
     const = Vec(exact, const.type, True)
@@ -156,10 +156,10 @@ def compare_same(op: str, l: Vec, r: Vec, t: T.SqlType) -> Vec:
         return Vec(_compare_lists(op, a, b, t), T.BOOL, scalar)
     if not scalar and t.name == "numeric":
         fast = decimal_compare.with_constant(op, a, b) if isinstance(b, pa.Scalar) else \
-            decimal_compare.with_constant(_FLIPPED[op], b, a) if isinstance(a, pa.Scalar) else None
+            decimal_compare.with_constant(FLIPPED[op], b, a) if isinstance(a, pa.Scalar) else None
         if fast is not None:
             return Vec(fast, T.BOOL, False)
-    out = _CMP[op](a, b)
+    out = KERNELS[op](a, b)
     if t.name in ("float4", "float8"):
         out = _nan_fixup(op, a, b, out)
     if isinstance(out, pa.Scalar):

@@ -129,14 +129,12 @@ class TableScan(Operator):
                                 t.arrow_type.precision == 76 and t.arrow_type.scale <= 16):
                             return False  # type: ignore[return-value]  # no NaN in numeric(p,s) columns
                         arr = NS.encode_for_storage(arr, t.arrow_type)  # compare with the stored form
-                    if arr.type != t.arrow_type:
-                        try:
-                            arr = arr.cast(t.arrow_type)
-                        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                            beyond = _beyond_range(t.op, arr, t.arrow_type)
-                            if beyond is None:
-                                return False  # type: ignore[return-value]
-                            continue  # an IN value no row holds
+                    arr = _in_column_type(t, arr)
+                    if arr is None:
+                        return False  # type: ignore[return-value]
+                    if isinstance(arr, bool):
+                        beyond = arr
+                        continue  # an IN value no row holds
                     vals.append(arr[0])
                 if beyond is not None and t.op != "in":
                     if beyond is False:
@@ -204,15 +202,12 @@ class TableScan(Operator):
             vals = []
             beyond = None
             for c in t.values:
-                arr = c.evaluate(one, ctx).array
-                if arr.type != t.arrow_type:
-                    try:
-                        arr = arr.cast(t.arrow_type)
-                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                        beyond = _beyond_range(t.op, arr, t.arrow_type)
-                        if beyond is None or (beyond is False and t.op != "in"):
-                            return False
-                        continue  # an IN value no row holds
+                arr = _in_column_type(t, c.evaluate(one, ctx).array)
+                if arr is None or (arr is False and t.op != "in"):
+                    return False
+                if isinstance(arr, bool):
+                    beyond = arr
+                    continue  # an IN value no row holds
                 vals.append(arr[0])
             if beyond is not None and t.op != "in":
                 continue  # holds on every row but NULLs: the index narrows nothing by it
@@ -405,6 +400,18 @@ def _with_score(b: pa.RecordBatch, found: pa.Table) -> pa.RecordBatch:
 
 _INT_RANGES = {"int2": 1 << 15, "int4": 1 << 31, "int8": 1 << 63}
 _ONE_ROW: list[pa.RecordBatch] = []
+
+
+def _in_column_type(t: PushedTerm, value: pa.Array) -> pa.Array | bool | None:
+    """A pushed term's one-value array in its column's type; for an integer beyond an integer
+    column's range, whether the term holds on every non-NULL row (``_beyond_range``); None when
+    it cannot be converted otherwise (no row can match)."""
+    if value.type == t.arrow_type:
+        return value
+    try:
+        return value.cast(t.arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _beyond_range(t.op, value, t.arrow_type)
 
 
 def _beyond_range(op: str, value: pa.Array, typ: pa.DataType) -> bool | None:

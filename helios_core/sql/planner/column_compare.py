@@ -18,16 +18,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled
 from helios_core.sql.functions import decimal_compare
+from helios_core.sql.functions.compare import FLIPPED, KERNELS, constant_in_type_of
 from helios_core.sql.functions.vec import Vec, converted_constant
 
-_KERNELS = {"=": pc.equal, "<>": pc.not_equal, "<": pc.less, "<=": pc.less_equal, ">": pc.greater,
-            ">=": pc.greater_equal}
-_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>"}
 # types whose PostgreSQL order is Arrow's order of their values (floats are not: NaN)
 _PLAIN = frozenset({"int2", "int4", "int8", "date", "timestamp", "timestamptz", "numeric"})
 _INTEGERS = frozenset({"int2", "int4", "int8"})
@@ -41,22 +38,22 @@ def direct(op: str, left: Compiled, right: Compiled, general: Callable) -> Calla
     """A compiled comparison's function taking the kernel directly when it is ``column op
     constant`` (either way round) or ``column op column`` of such types, falling back to
     ``general``; None otherwise."""
-    if op not in _KERNELS:
+    if op not in KERNELS:
         return None
     if left.column is not None and right.column is not None:
         return _columns(op, left, right, general)
     if left.column is None:
-        left, right, op = right, left, _FLIPPED[op]
+        left, right, op = right, left, FLIPPED[op]
     if left.column is None or (right.const is None and right.param is None):
         return None
     ct, kt = left.type, right.type
     widened = kt.name in _INTEGERS and ct.name in (_INTEGERS | {"numeric"})  # 5 beside an int2 or numeric
     if not (_plain(ct) and _plain(kt)) or not (ct.name == kt.name or widened):
         return None
-    index, constant, kernel, numeric = left.column, right.fn, _KERNELS[op], ct.name == "numeric"
+    index, constant, kernel, numeric = left.column, right.fn, KERNELS[op], ct.name == "numeric"
     convertible = numeric or ct.name in _INTEGERS
 
-    def compare(b: pa.RecordBatch, ctx: Any) -> Vec:
+    def compared(b: pa.RecordBatch, ctx: Any) -> Vec:
         arr = b.column(index)
         value = constant(b, ctx).array
         if not isinstance(arr, pa.Array) or len(value) != 1 or value.null_count:
@@ -68,7 +65,7 @@ def direct(op: str, left: Compiled, right: Compiled, general: Callable) -> Calla
         out = decimal_compare.with_constant(op, arr, scalar) if numeric else None
         return Vec(out if out is not None else kernel(arr, scalar), T.BOOL, False)
 
-    return compare
+    return compared
 
 
 def _columns(op: str, left: Compiled, right: Compiled, general: Callable) -> Callable | None:
@@ -76,15 +73,15 @@ def _columns(op: str, left: Compiled, right: Compiled, general: Callable) -> Cal
     on both columns when they come in one Arrow type."""
     if not (_plain(left.type) and _plain(right.type)) or left.type.name != right.type.name:
         return None
-    first, second, kernel = left.column, right.column, _KERNELS[op]
+    first, second, kernel = left.column, right.column, KERNELS[op]
 
-    def compare(b: pa.RecordBatch, ctx: Any) -> Vec:
+    def compared(b: pa.RecordBatch, ctx: Any) -> Vec:
         a, c = b.column(first), b.column(second)
         if not isinstance(a, pa.Array) or not isinstance(c, pa.Array) or a.type != c.type:
             return general(b, ctx)
         return Vec(kernel(a, c), T.BOOL, False)
 
-    return compare
+    return compared
 
 
 def _scalar_in(value: pa.Array, typ: pa.DataType, convertible: bool) -> pa.Scalar | None:
@@ -94,7 +91,5 @@ def _scalar_in(value: pa.Array, typ: pa.DataType, convertible: bool) -> pa.Scala
         return value[0]
     if not convertible or not (pa.types.is_decimal128(typ) or pa.types.is_integer(typ)):
         return None
-    try:
-        return value.cast(typ)[0]  # a safe cast refuses digits lost or a value too wide
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+    exact = constant_in_type_of(value, typ)
+    return None if exact is None else exact[0]
