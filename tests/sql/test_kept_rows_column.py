@@ -143,3 +143,26 @@ def test_only_the_columns_read_above_are_filtered(session):
     expect = sorted((f, min(x for x, g in rows if g == f), max(x for x, g in rows if g == f),
                      sum(1 for _, g in rows if g == f)) for f in {g for _, g in rows})
     assert got == expect
+
+
+def test_flags_all_one_are_not_grouped_by(session, monkeypatch):
+    """When every batch was filtered (flags all 1, CB5's shape) the aggregate groups by its keys
+    alone; flags with some 0 among them stay a key whose 0 groups are dropped."""
+    import pyarrow as pa
+
+    from helios_core.sql.operators import aggregate, aggregate_by_ids
+
+    keys_seen = []
+    real_hash, real_ids = aggregate._hash_aggregate, aggregate_by_ids.aggregate
+    monkeypatch.setattr(aggregate, "_hash_aggregate", lambda work, ks, aggs: (
+        keys_seen.append(list(ks)), real_hash(work, ks, aggs))[1])
+    monkeypatch.setattr(aggregate_by_ids, "aggregate", lambda work, ks, aggs, memo: (
+        keys_seen.append(list(ks)), real_ids(work, ks, aggs, memo))[1])
+    got = _rows(session, QUERIES[6] + "    ")  # a tenth kept: every batch filtered, flagged all 1
+    assert keys_seen and all(kept_rows_column.KEEP_COLUMN not in ks for ks in keys_seen)
+    assert got == _rows(session, QUERIES[6])
+    keys_seen.clear()
+    _rows(session, QUERIES[0] + "    ")  # most rows kept: whole batches, some flags 0
+    assert keys_seen and all(kept_rows_column.KEEP_COLUMN in ks for ks in keys_seen)
+    assert kept_rows_column.all_kept(pa.chunked_array([[1, 1], [1]], "int8"))
+    assert not kept_rows_column.all_kept(pa.chunked_array([[1, 1], [0]], "int8"))

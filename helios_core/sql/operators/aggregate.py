@@ -609,7 +609,8 @@ class HashAggregate(Operator):
             first = main.column("__row_min").combine_chunks()
         else:
             _begin_sorted_runs(self.aggs, work, ks, memo)
-            flagged = kept_rows_column.KEEP_COLUMN in work.column_names
+            flagged = kept_rows_column.KEEP_COLUMN in work.column_names and not kept_rows_column.all_kept(
+                work.column(kept_rows_column.KEEP_COLUMN))
             if flagged:
                 ks = [*ks, kept_rows_column.KEEP_COLUMN]
             main = aggregate_by_ids.aggregate(work, ks, aggs, memo)

@@ -7,7 +7,9 @@ those ids: one pass each, in input order, so each group's float sum adds its val
 order the rows came, as PostgreSQL's sequential scan does (Arrow's threaded hash aggregation
 adds partial sums in whatever order its threads finish). Anything else (other functions, other
 types, keys with NULLs or far apart, few rows) is left to the hash aggregation: ``aggregate``
-returns None.
+returns None. So are groups a sort above orders with no float sum among their aggregates: there
+the order of additions shows nowhere, and Arrow's hashing on its threads is quicker than these
+numpy passes (CB5's 10,000 suppliers over 1.1M rows: 19 -> 6 ms).
 """
 
 from __future__ import annotations
@@ -108,6 +110,8 @@ def aggregate(work: pa.Table, ks: list[str], aggs: list[tuple], memo: dict) -> p
                for t in (work.column(k).type for k in ks)):
         return None
     if "__row" not in work.column_names:
+        if not any(fn == "sum" and pa.types.is_floating(work.column(col).type) for col, fn, *_ in aggs):
+            return None  # exact either way, and Arrow's threaded hashing is quicker (module docstring)
         done = _unordered(work, ks, aggs)
         if done is not None:
             return done
@@ -131,11 +135,11 @@ def aggregate(work: pa.Table, ks: list[str], aggs: list[tuple], memo: dict) -> p
 
 
 def _unordered(work: pa.Table, ks: list[str], aggs: list[tuple]) -> pa.Table | None:
-    """The groups in key order rather than first appearance (a sort above orders them): each row's
-    id is its keys' offset from their least values (``group_runs.offset_ids``), so no pass numbers
-    the groups by first appearance or finds each one's first row (CB5's 10,000 suppliers: 20 ->
-    5 ms); the groups no row has are dropped at the end. None when the keys are not such offsets,
-    or lie in runs of rows (the ordered path sums those a run at a time)."""
+    """The groups in key order rather than first appearance (a sort above orders them), for
+    float sums added in row order: each row's id is its keys' offset from their least values
+    (``group_runs.offset_ids``), so no pass numbers the groups by first appearance or finds each
+    one's first row; the groups no row has are dropped at the end. None when the keys are not
+    such offsets, or lie in runs of rows (the ordered path sums those a run at a time)."""
     found = group_runs.offset_ids([work.column(k).combine_chunks() for k in ks])
     if found is None:
         return None
