@@ -1,6 +1,6 @@
-"""GROUP BY on one-byte string keys (operators.byte_keys): the groups, keys and aggregates are the
-string grouping's, whether or not the key qualifies (NULLs, empty or longer strings, sliced
-chunks, large strings)."""
+"""GROUP BY on string keys of one byte width (operators.byte_keys): the groups, keys and
+aggregates are the string grouping's, whether or not the key qualifies (NULLs, empty or longer
+strings, multibyte characters in char(n), sliced chunks, large strings, every view width)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_codes_and_back_for_sliced_and_large_strings() -> None:
     for arr in (base.slice(3, 20), base.cast(pa.large_string()).slice(1, 25)):
         work = pa.table({"k": pa.chunked_array([arr.slice(0, 7), arr.slice(7)]), "v": pa.array(range(len(arr)))})
         coded, types = byte_keys.as_codes(work, ["k"])
-        assert types == {"k": arr.type} and coded.column("k").type == pa.uint8()
+        assert types == {"k": (arr.type, 1)} and coded.column("k").type == pa.uint8()
         assert [chr(c) for c in coded.column("k").to_pylist()] == arr.to_pylist()
         out = coded.group_by(["k"]).aggregate([("v", "sum")])
         back = byte_keys.as_strings(out, types)
@@ -58,3 +58,67 @@ def test_codes_and_back_for_sliced_and_large_strings() -> None:
                      strict=True))
     for not_coded in (pa.array(["a", "bb"]), pa.array(["a", None]), pa.array(["", "a"]), pa.array(["é", "a"])):
         assert byte_keys.as_codes(pa.table({"k": not_coded}), ["k"])[1] == {}
+
+
+@pytest.mark.parametrize("width", [2, 3, 4, 8, 10, 64])
+def test_every_width_and_back(width) -> None:
+    words = [c * width for c in "ABCDE"] + ["x" * (width - 1) + "y"]
+    base = pa.array([words[(x * 7) % len(words)] for x in range(40)])
+    for arr in (base, base.slice(3, 30), base.cast(pa.large_string()).slice(5, 33)):
+        parts = [arr.slice(0, 11), arr.slice(11)]
+        work = pa.table({"k": pa.chunked_array(parts), "v": pa.array(range(len(arr)))})
+        coded, types = byte_keys.as_codes(work, ["k"])
+        assert types == {"k": (arr.type, width)}
+        assert coded.column("k").type == {2: pa.uint16(), 4: pa.uint32(), 8: pa.uint64()}.get(width, pa.binary(width))
+        back = byte_keys.as_strings(coded.group_by(["k"]).aggregate([("v", "sum")]), types)
+        assert back.column("k").type == arr.type
+        want = work.group_by(["k"]).aggregate([("v", "sum")]).to_pydict()
+        assert dict(zip(back.column("k").to_pylist(), back.column("v_sum").to_pylist(), strict=True)) == \
+            dict(zip(want["k"], want["v_sum"], strict=True))
+
+
+def test_unaligned_chunks_are_viewed_as_binary() -> None:
+    """A chunk whose bytes do not start at a multiple of the width is viewed as fixed-size binary,
+    and so are the column's other chunks (one type per column)."""
+    arr = pa.array(["a", "bbbb", "cccc", "dddd", "cccc"])  # the four-byte values start at byte 1
+    work = pa.table({"k": pa.chunked_array([arr.slice(1, 2), arr.slice(3)])})
+    coded, types = byte_keys.as_codes(work, ["k"])
+    assert types == {"k": (pa.string(), 4)} and coded.column("k").type == pa.binary(4)
+    back = byte_keys.as_strings(coded.group_by(["k"]).aggregate([]), types)
+    assert sorted(back.column("k").to_pylist()) == ["bbbb", "cccc", "dddd"]
+    for not_coded in (pa.array(["ab", "cd", "e"]), pa.array(["ab", "éa"]), pa.array(["", ""]),
+                      pa.chunked_array([["ab", "cd"], ["abc"]]), pa.array(["x" * 65] * 3)):
+        assert byte_keys.as_codes(pa.table({"k": not_coded}), ["k"])[1] == {}
+
+
+def test_char_n_groups_with_multibyte_values(monkeypatch) -> None:
+    """char(n) values are stored blank-padded to n characters: n bytes when ASCII, more with a
+    multibyte character, so a column mixing both is grouped as strings; either way the groups are
+    PostgreSQL's."""
+    modes = ["AIR", "REG AIR", "TRUCK", "MAIL", "SHIP"]
+    widths = []
+    real = byte_keys.as_codes
+
+    def spy(work, ks):
+        out = real(work, ks)
+        widths.append([w for _t, w in out[1].values()])
+        return out
+
+    monkeypatch.setattr(byte_keys, "as_codes", spy)
+    s = helios_core.connect()
+    try:
+        s.execute("CREATE TABLE sm (mode char(10), v int)")
+        s.execute("INSERT INTO sm SELECT (ARRAY['AIR','REG AIR','TRUCK','MAIL','SHIP'])[x % 5 + 1], x "
+                  f"FROM generate_series(1, {ROWS}) x")
+        sql = "SELECT mode, count(*), sum(v), mode || '|' FROM sm GROUP BY mode ORDER BY mode"
+        got = s.execute(sql)[-1].rows()
+        want = sorted((m.ljust(10), sum(1 for x in range(1, ROWS + 1) if x % 5 + 1 == i + 1),
+                       sum(x for x in range(1, ROWS + 1) if x % 5 + 1 == i + 1), m + "|")
+                      for i, m in enumerate(modes))
+        assert got == want and widths == [[10]]
+        s.execute("INSERT INTO sm VALUES ('Bahía', 1), ('AIR', 2)")
+        got = {r[0]: r[1] for r in s.execute("SELECT mode, count(*) FROM sm GROUP BY mode")[-1].rows()}
+        assert got["Bahía     "] == 1 and got["AIR       "] == want[0][1] + 1
+        assert widths[-1] == []  # 'Bahía' padded is 11 bytes: grouped as strings
+    finally:
+        s.close()
