@@ -146,3 +146,26 @@ def test_keys_near_the_int64_ends_join_exactly(answered) -> None:
         assert got == sorted(low_expect.items())
     finally:
         s.close()
+
+
+@pytest.mark.parametrize("probe", ["oid", "big"])  # int4 and int8 probe keys
+def test_positive_build_keys_take_flags_from_zero(session, monkeypatch, probe) -> None:
+    """Build keys all positive and dense enough: the flags start at 0 and an int8 probe key indexes
+    them unshifted; probe keys below 1 (negative, zero), beyond the greatest build key and NULL
+    still never match, and every matching row is kept."""
+    filters: list[join_key_filter.KeyFilter] = []
+    real_install = join_key_filter.install
+
+    def kept_install(kind, left_keys, right_key, right, ctx):
+        made = real_install(kind, left_keys, right_key, right, ctx)
+        if made is not None:
+            filters.append(ctx.runtime_filters[made])
+        return made
+
+    monkeypatch.setattr(join_key_filter, "install", kept_install)
+    sql = (f"SELECT o.id, l.id FROM ord o JOIN line l ON l.{probe} = o.id "
+           "WHERE o.id BETWEEN 1 AND 3000 AND o.flag ORDER BY 1, 2")
+    got = _rows(session, sql)
+    assert len(filters) == 1 and filters[0].low == 0 and not filters[0].flags[0] and not filters[0].flags[-1]
+    monkeypatch.setattr(join_key_filter, "install", lambda *a: None)
+    assert got == _rows(session, sql + " ") and got

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from helios_core import bool_arrays
 from helios_core.sql.functions.vec import converted_constant
 from helios_core.storage import narrowed
 
@@ -39,6 +40,5 @@ def with_constant(op: str, arr: object, value: pa.Scalar) -> pa.BooleanArray | N
         # every narrowed value lies in [0, max - 1] of its type: clipped, the constant orders alike
         constant = min(max(constant - base, -1), _TYPE_MAX[view.dtype])
     hits = _NP_CMP[op](view, constant)
-    # packed to Arrow's bit layout by numpy: several times quicker than pa.array of a bool array
-    return pa.Array.from_buffers(pa.bool_(), len(hits), [None, pa.py_buffer(np.packbits(hits, bitorder="little"))])
+    return bool_arrays.from_numpy(hits)
 

@@ -23,6 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core import bool_arrays
+
 __all__ = ["match_like"]
 
 MIN_ROWS = 4096  # below this Arrow's kernel alone is as quick
@@ -49,8 +51,8 @@ def match_like(strings: pa.Array, pattern: str, ignore_case: bool = False) -> pa
         found = pc.match_like(strings.take(pa.array(rows)), pattern)
         matched[rows[pc.fill_null(found, False).to_numpy(zero_copy_only=False)]] = True
     if strings.null_count:
-        return pa.array(matched, pa.bool_(), mask=strings.is_null().to_numpy(zero_copy_only=False))
-    return pa.array(matched, pa.bool_())
+        return bool_arrays.from_numpy(matched, strings.is_valid().to_numpy(zero_copy_only=False))
+    return bool_arrays.from_numpy(matched)
 
 
 def _longest_piece(pattern: str) -> tuple[bytes | None, bool]:

@@ -21,6 +21,7 @@ import attrs
 import numpy as np
 import pyarrow as pa
 
+from helios_core import bool_arrays
 from helios_core.sql import plan_costs
 from helios_core.sql.operators.base import collect
 from helios_core.sql.operators.scan import TableScan
@@ -61,7 +62,8 @@ class KeyFilter:
         if raw is None:
             return b
         # a key far outside the range may wrap in int64 into it: a false match the join then drops
-        hit = np.take(self.flags, np.subtract(raw, self.low, dtype=np.int64), mode="clip")
+        index = raw if self.low == 0 and raw.dtype == np.int64 else np.subtract(raw, self.low, dtype=np.int64)
+        hit = np.take(self.flags, index, mode="clip")
         if col.null_count:
             hit &= col.is_valid().to_numpy(zero_copy_only=False)
         kept = int(np.count_nonzero(hit))
@@ -71,7 +73,7 @@ class KeyFilter:
             return b
         if kept == 0:
             return None
-        return b.filter(pa.array(hit))
+        return b.filter(bool_arrays.from_numpy(hit))
 
 
 def _integers(col: pa.Array) -> np.ndarray | None:
@@ -115,9 +117,11 @@ def install(kind: str, gathered_keys: list[pa.Array], key: Any, side: Any, ctx: 
     span = high - low + 1
     if span > MAX_SPAN or span > SPAN_PER_KEY * len(raw) or low == np.iinfo(np.int64).min:
         return None  # (the least int64 leaves no room for the false flag before it)
-    flags = np.zeros(span + 2, np.bool_)  # a false flag before the least key and after the greatest
-    flags[raw.astype(np.int64) - (low - 1)] = True
-    ctx.runtime_filters[id(side)] = KeyFilter(key.column, low - 1, flags)
+    # flags from 0 when that costs little more (positive keys: probe keys index them unshifted)
+    base = 0 if low > 0 and high + 2 <= min(MAX_SPAN, SPAN_PER_KEY * len(raw)) else low - 1
+    flags = np.zeros(high - base + 2, np.bool_)  # a false flag before the least key and after the greatest
+    flags[raw.astype(np.int64) - base] = True
+    ctx.runtime_filters[id(side)] = KeyFilter(key.column, base, flags)
     return id(side)
 
 
