@@ -55,7 +55,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         where = f" in {args.config}" if args.config else ""
         return _fail(f"config error{where}: {exc}")
     if args.data_dir:
-        config = attrs.evolve(config, data_dir=args.data_dir)
+        config = attrs.evolve(config, data_dir=args.data_dir, data_dir_given=True)
     configure_logging(args.log_level or config.logging.level)
     try:
         return run_kernel(config, pm)

@@ -626,6 +626,9 @@ class HeliosConfig:
     source: str | None = attrs.field(
         default=None, metadata={"internal": True}
     )  # the file it came from; None for embedded defaults
+    data_dir_given: bool = attrs.field(
+        default=False, metadata={"internal": True}
+    )  # data_dir set by the config file or --data-dir (not the embedded default)
 
 
 # ---------------------------------------------------------------------------
@@ -756,7 +759,8 @@ def build_config(
         if section in raw:
             raise ConfigError(section, f"{feature} are not part of this HeliosDB release yet")
     protocols = _protocols(raw.pop("protocols", {}), servers)
-    config = structure(HeliosConfig, raw, "", extra={"protocols": protocols, "source": source})
+    config = structure(HeliosConfig, raw, "", extra={"protocols": protocols, "source": source,
+                                                     "data_dir_given": "data_dir" in raw})
     _check_object_backends(config.storage)
     _check_timeseries_tiers(config)
     if not config.data_dir.strip():
@@ -847,7 +851,9 @@ _EXAMPLE_TEMPLATE = """\
 # Every key is optional; the values shown are the defaults. An unknown key, a wrong type or a
 # section for a plugin that is not installed stops the server with exit status 2.
 
-# Where the WAL, manifests and (with the storage_nvme plugin) segment files live.
+# Where the WAL, manifests and (with the storage_nvme plugin) segment files live. Set here or by
+# --data-dir, it needs a persistent storage tier: without one installed the server refuses to start
+# (its data would be kept in memory) unless [storage] tier = "memory" asks for that.
 data_dir = "./helios-data"
 
 # On SIGINT/SIGTERM: stop accepting, let running statements finish for this long, then cancel.

@@ -293,8 +293,17 @@ class Kernel:
         return self.config.storage.tier or ("nvme" if "nvme" in storage_tier_factories(self.pm) else None)
 
     def _lock_data_dir(self) -> None:
-        """Create, check and lock data_dir before any port is bound (exit 2 with one line if unusable)."""
-        if self._tier_name() in (None, "memory"):
+        """Create, check and lock data_dir before any port is bound (exit 2 with one line if unusable).
+        A data_dir the operator set, with no persistent tier installed to keep its data, is refused:
+        the data would live in memory and be gone at exit (``[storage] tier = "memory"`` asks for that)."""
+        tier = self._tier_name()
+        if tier is None and self.config.data_dir_given:
+            raise StartupError(
+                f"data_dir {self.config.data_dir!r} is set, but no persistent storage tier is installed "
+                f"({missing_plugin_hint('helios-storage-nvme')}); its data would be kept in memory and lost "
+                'at exit. To run in memory on purpose, set [storage] tier = "memory"'
+            )
+        if tier in (None, "memory"):
             return
         try:
             self._lock_fd = lock_data_dir(Path(self.config.data_dir))

@@ -3,7 +3,8 @@
 A non-loopback listener without [auth] is refused before any socket is bound; a data_dir
 that is a file, read-only, full or under a parent that cannot be created is named; a
 first-party plugin that is missing says how to get it (they are not on PyPI) and one that
-is installed but switched off with HELIOS_DISABLE_PLUGINS says so.
+is installed but switched off with HELIOS_DISABLE_PLUGINS says so; a data_dir set with no
+persistent storage tier to keep it is refused rather than served from memory.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 from helios_core import config as config_module
 from helios_core.config import ConfigError, build_config
 from helios_core.plugin_hints import FIRST_PARTY_PLUGINS
-from helios_core.testing import ServerStartError, toml_dumps
+from helios_core.testing import ServerStartError, launch, toml_dumps
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -225,6 +226,45 @@ def test_disabled_storage_tier_is_reported_as_disabled(tmp_path, run_helios):
     line = _one_line(proc)
     assert "storage.tier: no installed storage tier 'nvme'" in line
     assert "helios-storage-nvme is installed but disabled by HELIOS_DISABLE_PLUGINS (storage_nvme)" in line
+
+
+NO_NVME = {"HELIOS_DISABLE_PLUGINS": "storage_nvme"}  # as an install without plugins/storage_nvme
+
+
+@pytest.mark.parametrize("where", ["config", "option"])
+def test_data_dir_without_a_persistent_tier_is_refused(tmp_path, run_helios, where):
+    """An operator who sets data_dir expects the data kept there: with no persistent tier to keep
+    it, the server refuses to start (the data would be in memory and gone at exit)."""
+    data_dir = tmp_path / "data"
+    if where == "config":
+        proc = _serve(run_helios, tmp_path, {"data_dir": str(data_dir), "protocols": {"postgres": {"port": 0}}},
+                      env=NO_NVME)
+    else:
+        (tmp_path / "helios.toml").write_text(toml_dumps({"protocols": {"postgres": {"port": 0}}}))
+        proc = run_helios("serve", "--config", str(tmp_path / "helios.toml"), "--data-dir", str(data_dir),
+                          cwd=tmp_path, env={**os.environ, **NO_NVME})
+    line = _one_line(proc)
+    assert f"data_dir {str(data_dir)!r} is set, but no persistent storage tier is installed" in line
+    assert "helios-storage-nvme is installed but disabled by HELIOS_DISABLE_PLUGINS (storage_nvme)" in line
+    assert 'set [storage] tier = "memory"' in line
+    assert "listening" not in proc.stderr  # refused before any port was bound
+
+
+@pytest.mark.parametrize("config", [{"data_dir": "given", "storage": {"tier": "memory"}}, None],
+                         ids=["memory-on-purpose", "embedded-defaults"])
+def test_memory_on_purpose_or_by_default_still_starts(tmp_path, config):
+    """``[storage] tier = "memory"`` asks for memory; with no config at all (embedded defaults)
+    the server starts in memory with a warning, as before."""
+    argv = ["serve"]
+    if config is not None:
+        config = {**config, "data_dir": str(tmp_path / "data"), "protocols": {"postgres": {"port": 0}}}
+        (tmp_path / "helios.toml").write_text(toml_dumps(config))
+        argv += ["--config", str(tmp_path / "helios.toml")]
+    server = launch(argv, cwd=tmp_path, env=NO_NVME)
+    try:
+        assert "no persistent storage tier" in server.output() and "data is kept in memory" in server.output()
+    finally:
+        assert server.stop() == 0
 
 
 def test_unknown_protocol_section_names_what_is_served(tmp_path, run_helios):
