@@ -86,6 +86,11 @@ def test_unaligned_chunks_are_viewed_as_binary() -> None:
     assert types == {"k": (pa.string(), 4)} and coded.column("k").type == pa.binary(4)
     back = byte_keys.as_strings(coded.group_by(["k"]).aggregate([]), types)
     assert sorted(back.column("k").to_pylist()) == ["bbbb", "cccc", "dddd"]
+    empty_between = pa.chunked_array([pa.array(["abc", "abd"]), pa.array([], pa.string()), pa.array(["abc"])])
+    coded, types = byte_keys.as_codes(pa.table({"k": empty_between}), ["k"])
+    assert types == {"k": (pa.string(), 3)} and coded.column("k").num_chunks == 3
+    back = byte_keys.as_strings(coded.group_by(["k"]).aggregate([([], "count_all")]), types)
+    assert sorted(zip(back.column("k").to_pylist(), back.column("count_all").to_pylist())) == [("abc", 2), ("abd", 1)]
     for not_coded in (pa.array(["ab", "cd", "e"]), pa.array(["ab", "éa"]), pa.array(["", ""]),
                       pa.chunked_array([["ab", "cd"], ["abc"]]), pa.array(["x" * 65] * 3)):
         assert byte_keys.as_codes(pa.table({"k": not_coded}), ["k"])[1] == {}

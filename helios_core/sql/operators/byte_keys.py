@@ -28,7 +28,7 @@ def _width_of(chunk: pa.Array) -> int | None:
     off_type = _OFFSETS.get(chunk.type)
     n = len(chunk)
     if off_type is None or chunk.null_count or n == 0:
-        return None
+        return None  # (empty chunks are not asked)
     offsets = np.frombuffer(chunk.buffers()[1], off_type)[chunk.offset:chunk.offset + n + 1]
     total = int(offsets[-1]) - int(offsets[0])
     width, rest = divmod(total, n)
@@ -43,7 +43,7 @@ def _view(chunk: pa.Array, width: int) -> pa.Array:
     start = int(np.frombuffer(chunk.buffers()[1], _OFFSETS[chunk.type])[chunk.offset])
     data = chunk.buffers()[2].slice(start, n * width)
     kind = _INTEGERS.get(width)
-    if kind is None or data.address % width:  # integer views only where their values are aligned
+    if kind is None or (n and data.address % width):  # integer views only where their values are aligned
         kind = pa.binary(width)
     return pa.Array.from_buffers(kind, n, [None, data])
 
@@ -58,7 +58,8 @@ def as_codes(work: pa.Table, ks: list[str]) -> tuple[pa.Table, dict[str, tuple[p
             continue
         widths = set()
         for chunk in col.chunks:
-            widths.add(_width_of(chunk))
+            if len(chunk):  # an empty chunk (an empty scan batch) says nothing of the width
+                widths.add(_width_of(chunk))
             if None in widths or len(widths) > 1:
                 break
         if len(widths) != 1 or None in widths:
