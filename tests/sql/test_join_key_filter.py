@@ -71,13 +71,8 @@ def kept(monkeypatch) -> list[tuple[int, int]]:
     return calls
 
 
-def test_the_right_scan_is_narrowed_and_a_filter_that_keeps_everything_is_dropped(session, monkeypatch, kept) -> None:
-    calls = kept
-    assert _rows(session, "SELECT count(*) FROM ord o JOIN line l ON l.oid = o.id WHERE o.id < 100") == \
-        [(sum(1 for x in range(240_000) if x % 41 and -200 <= (x * 7) % 9000 - 500 < 100
-              and ((x * 7) % 9000 - 500) % 50),)]
-    assert calls and sum(n for _, n in calls) < sum(n for n, _ in calls) // 10  # most rows never reach the join
-
+def _installed_filters(monkeypatch) -> list[join_key_filter.KeyFilter]:
+    """The KeyFilters the joins install from now on, as they are installed."""
     filters: list[join_key_filter.KeyFilter] = []
     real_install = join_key_filter.install
 
@@ -88,6 +83,17 @@ def test_the_right_scan_is_narrowed_and_a_filter_that_keeps_everything_is_droppe
         return made
 
     monkeypatch.setattr(join_key_filter, "install", kept_install)
+    return filters
+
+
+def test_the_right_scan_is_narrowed_and_a_filter_that_keeps_everything_is_dropped(session, monkeypatch, kept) -> None:
+    calls = kept
+    assert _rows(session, "SELECT count(*) FROM ord o JOIN line l ON l.oid = o.id WHERE o.id < 100") == \
+        [(sum(1 for x in range(240_000) if x % 41 and -200 <= (x * 7) % 9000 - 500 < 100
+              and ((x * 7) % 9000 - 500) % 50),)]
+    assert calls and sum(n for _, n in calls) < sum(n for n, _ in calls) // 10  # most rows never reach the join
+
+    filters = _installed_filters(monkeypatch)
     monkeypatch.setattr(join_key_filter, "TRIAL_ROWS", 60_000)  # one chunk of the four
     monkeypatch.setattr(parallel_map, "WORKERS", 1)  # batches one after the other: counts exact
     # every line's key (1..10) is an order's: after its trial rows the filter stops testing
@@ -153,16 +159,7 @@ def test_positive_build_keys_take_flags_from_zero(session, monkeypatch, probe) -
     """Build keys all positive and dense enough: the flags start at 0 and an int8 probe key indexes
     them unshifted; probe keys below 1 (negative, zero), beyond the greatest build key and NULL
     still never match, and every matching row is kept."""
-    filters: list[join_key_filter.KeyFilter] = []
-    real_install = join_key_filter.install
-
-    def kept_install(kind, left_keys, right_key, right, ctx):
-        made = real_install(kind, left_keys, right_key, right, ctx)
-        if made is not None:
-            filters.append(ctx.runtime_filters[made])
-        return made
-
-    monkeypatch.setattr(join_key_filter, "install", kept_install)
+    filters = _installed_filters(monkeypatch)
     sql = (f"SELECT o.id, l.id FROM ord o JOIN line l ON l.{probe} = o.id "
            "WHERE o.id BETWEEN 1 AND 3000 AND o.flag ORDER BY 1, 2")
     got = _rows(session, sql)
