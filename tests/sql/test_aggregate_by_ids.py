@@ -69,7 +69,7 @@ def _same(a: list, b: list) -> bool:
     "select case when k = 3 then null else k end, count(*), sum(v) from m group by 1 order by 1",  # NULL: one group
     # sums of 0/1 integers (flags: counted by their ids, not summed as float weights), with NULLs among them
     ("select k, sum(case when g = 'g1' then 1 else 0 end), sum(case when i > 0 then 1 when i < -400 then 0 end), "
-     "sum(case when k = 99 then 1 else 0 end) from m group by k"),  # no ORDER BY: groups as they first come
+     "sum(case when k = 99 then 1 else 0 end), sum(v) from m group by k"),  # a float sum keeps them here
 ])
 def test_same_answers_as_the_hash_aggregation(s, monkeypatch, sql):
     by_ids, hashed, taken = _both(s, monkeypatch, sql)
@@ -85,6 +85,7 @@ def test_same_answers_as_the_hash_aggregation(s, monkeypatch, sql):
     # groups a sort orders, no float sum: exact either way, and Arrow's threaded hashing is quicker
     "select k, count(*), sum(i), count(i) from m group by k order by k",
     "select d, b, sum(i) from m group by d, b order by 1, 2",
+    "select k, count(*), sum(i) from m group by k",  # and in first-appearance order: sorted by first row
 ])
 def test_what_it_does_not_take_is_hashed(s, monkeypatch, sql):
     by_ids, hashed, taken = _both(s, monkeypatch, sql)

@@ -7,9 +7,11 @@ those ids: one pass each, in input order, so each group's float sum adds its val
 order the rows came, as PostgreSQL's sequential scan does (Arrow's threaded hash aggregation
 adds partial sums in whatever order its threads finish). Anything else (other functions, other
 types, keys with NULLs or far apart, few rows) is left to the hash aggregation: ``aggregate``
-returns None. So are groups a sort above orders with no float sum among their aggregates: there
-the order of additions shows nowhere, and Arrow's hashing on its threads is quicker than these
-numpy passes (CB5's 10,000 suppliers over 1.1M rows: 19 -> 6 ms).
+returns None. So are groups with no float sum among their aggregates whose keys do not come in
+runs: the order of additions then shows nowhere, and Arrow's hashing on its two threads is
+quicker than these numpy passes (CB5's 10,000 suppliers over 1.1M rows: 19 -> 6 ms; 6M rows of
+7 to 100,000 random keys in first-appearance order, hashed and sorted by first row: 214-226 ->
+28-130 ms). Keys in runs (a time-series chunk sorted by them) are summed a run at a time here.
 """
 
 from __future__ import annotations
@@ -109,9 +111,10 @@ def aggregate(work: pa.Table, ks: list[str], aggs: list[tuple], memo: dict) -> p
     if not all(pa.types.is_integer(t) or pa.types.is_timestamp(t) or pa.types.is_date(t)
                for t in (work.column(k).type for k in ks)):
         return None
+    if not any(fn == "sum" and pa.types.is_floating(work.column(col).type) for col, fn, *_ in aggs) \
+            and not group_runs.keys_in_runs([work.column(k) for k in ks]):
+        return None  # exact either way, and Arrow's threaded hashing is quicker (module docstring)
     if "__row" not in work.column_names:
-        if not any(fn == "sum" and pa.types.is_floating(work.column(col).type) for col, fn, *_ in aggs):
-            return None  # exact either way, and Arrow's threaded hashing is quicker (module docstring)
         done = _unordered(work, ks, aggs)
         if done is not None:
             return done

@@ -39,6 +39,7 @@ def _integers_of(col: pa.Array) -> np.ndarray | None:
     return col.view(raw).to_numpy() if raw is not None else None
 
 
+_SAMPLE_ROWS = 1 << 16  # rows ``keys_in_runs`` looks at first
 _SLICE = 1 << 20  # rows per slice: temporaries of 8 MB stay in the heap (no fresh pages per query)
 
 
@@ -131,6 +132,24 @@ def _run_heads(raws: list[np.ndarray], n: int) -> np.ndarray | None:
         return None
     heads += 1
     return np.concatenate((np.zeros(1, heads.dtype), heads))
+
+
+def keys_in_runs(columns: list[pa.Array | pa.ChunkedArray]) -> bool:
+    """Whether integer key columns come in runs of equal keys (fewer runs than a quarter of the
+    rows: ``_run_heads``). Keys that change on a quarter of their first ``_SAMPLE_ROWS`` rows are
+    taken as not in runs without reading the rest (this only chooses between two exact ways)."""
+    n = len(columns[0]) if columns else 0
+    if n < 2:
+        return False
+    head = min(n, _SAMPLE_ROWS)
+    firsts = [_integers_of(c.slice(0, head).combine_chunks() if isinstance(c, pa.ChunkedArray) else c.slice(0, head))
+              for c in columns]
+    if any(raw is None for raw in firsts) or _run_heads(firsts, head) is None:
+        return False
+    if head == n:
+        return True
+    raws = [_integers_of(c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c) for c in columns]
+    return all(raw is not None for raw in raws) and _run_heads(raws, n) is not None
 
 
 def group_ids_and_runs(columns: list[pa.Array]) -> tuple[np.ndarray, int, np.ndarray | None, np.ndarray | None]:
