@@ -91,6 +91,10 @@ def test_unaligned_chunks_are_viewed_as_binary() -> None:
     assert types == {"k": (pa.string(), 3)} and coded.column("k").num_chunks == 3
     back = byte_keys.as_strings(coded.group_by(["k"]).aggregate([([], "count_all")]), types)
     assert sorted(zip(back.column("k").to_pylist(), back.column("count_all").to_pylist())) == [("abc", 2), ("abd", 1)]
+    # an empty chunk whose offsets buffer is empty (as zero-length arrays may come)
+    no_offsets = pa.Array.from_buffers(pa.string(), 0, [None, pa.py_buffer(b""), pa.py_buffer(b"")])
+    coded, types = byte_keys.as_codes(pa.table({"k": pa.chunked_array([no_offsets, pa.array(["ab", "cd"])])}), ["k"])
+    assert types == {"k": (pa.string(), 2)} and coded.column("k").to_pylist() == [0x6261, 0x6463]
     for not_coded in (pa.array(["ab", "cd", "e"]), pa.array(["ab", "éa"]), pa.array(["", ""]),
                       pa.chunked_array([["ab", "cd"], ["abc"]]), pa.array(["x" * 65] * 3)):
         assert byte_keys.as_codes(pa.table({"k": not_coded}), ["k"])[1] == {}

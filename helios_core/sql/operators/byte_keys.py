@@ -40,6 +40,8 @@ def _width_of(chunk: pa.Array) -> int | None:
 def _view(chunk: pa.Array, width: int) -> pa.Array:
     """A string chunk of ``width``-byte values as a zero-copy fixed-width view of its bytes."""
     n = len(chunk)
+    if n == 0:  # (its offsets buffer may be empty)
+        return pa.array([], _INTEGERS.get(width, pa.binary(width)))
     start = int(np.frombuffer(chunk.buffers()[1], _OFFSETS[chunk.type])[chunk.offset])
     data = chunk.buffers()[2].slice(start, n * width)
     kind = _INTEGERS.get(width)
