@@ -141,15 +141,13 @@ def keys_in_runs(columns: list[pa.Array | pa.ChunkedArray]) -> bool:
     n = len(columns[0]) if columns else 0
     if n < 2:
         return False
+    def in_runs(rows: int) -> bool:  # over the first ``rows`` rows
+        parts = [c.slice(0, rows) for c in columns]
+        raws = [_integers_of(p.combine_chunks() if isinstance(p, pa.ChunkedArray) else p) for p in parts]
+        return all(raw is not None for raw in raws) and _run_heads(raws, rows) is not None
+
     head = min(n, _SAMPLE_ROWS)
-    firsts = [_integers_of(c.slice(0, head).combine_chunks() if isinstance(c, pa.ChunkedArray) else c.slice(0, head))
-              for c in columns]
-    if any(raw is None for raw in firsts) or _run_heads(firsts, head) is None:
-        return False
-    if head == n:
-        return True
-    raws = [_integers_of(c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c) for c in columns]
-    return all(raw is not None for raw in raws) and _run_heads(raws, n) is not None
+    return in_runs(head) and (head == n or in_runs(n))
 
 
 def group_ids_and_runs(columns: list[pa.Array]) -> tuple[np.ndarray, int, np.ndarray | None, np.ndarray | None]:
