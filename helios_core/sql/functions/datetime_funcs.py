@@ -9,7 +9,6 @@ justify_* are per-row Python (calendar borrow rules and template languages have 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import re
 
 import pyarrow as pa
@@ -18,8 +17,9 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, InvalidParameterValue
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
-from helios_core.sql.functions import datetime_template, runtime
+from helios_core.sql.functions import datetime_template, number_template, runtime
 from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.cast import cast, ts_to_tstz, tstz_to_ts
 from helios_core.sql.functions.datetime_decode import ABBREVIATIONS
 from helios_core.sql.functions.intervals import interval_fields, intervals_from_rows, make_intervals
@@ -814,84 +814,6 @@ def _offset_abbrev(off: int) -> str:
     return s
 
 
-def _fmt_number(x: decimal.Decimal, fmt: str) -> str:
-    """to_char(number, fmt) for the template characters 9 0 . D , G S MI PR FM (PostgreSQL's layout)."""
-    up = fmt.upper()
-    fm = "FM" in up
-    body = re.sub("(?i)fm", "", fmt)
-    ubody = body.upper()
-    sign_mode = ""
-    sign_at_end = False
-    if ubody.startswith("S"):
-        sign_mode, body = "S", body[1:]
-    elif ubody.endswith("S"):
-        sign_mode, sign_at_end, body = "S", True, body[:-1]
-    elif ubody.endswith("MI"):
-        sign_mode, sign_at_end, body = "MI", True, body[:-2]
-    elif ubody.endswith("PR"):
-        sign_mode, body = "PR", body[:-2]
-    body = body.replace("D", ".").replace("d", ".").replace("G", ",").replace("g", ",")
-    if "." in body:
-        ip, fp = body.split(".", 1)
-        has_point = True
-    else:
-        ip, fp, has_point = body, "", False
-    nfrac = sum(1 for c in fp if c in "90")
-    nint = sum(1 for c in ip if c in "90")
-    val = x.quantize(decimal.Decimal(1).scaleb(-nfrac), rounding=decimal.ROUND_HALF_UP)
-    neg = val < 0
-    digits_int, _, digits_frac = f"{abs(val):f}".partition(".")
-    di = digits_int.lstrip("0")
-    if len(di) > nint:  # overflow: every digit position shows '#'
-        int_txt = "".join("#" if c in "90" else c for c in ip)
-        frac_txt = ("." + "".join("#" if c in "90" else c for c in fp)) if has_point else ""
-        core = int_txt + frac_txt
-        lead = "-" if neg and sign_mode == "" else ("+" if sign_mode == "S" and not neg else
-                                                    "-" if sign_mode == "S" else " ")
-        return core if fm and not neg else lead + core if not sign_at_end else core + lead
-    if not di and not has_point and nint:
-        di = "0"  # an integer format always shows the units digit
-    first_zero = next((i for i, c in enumerate(ip) if c == "0"), len(ip))
-    out = []
-    k = len(di) - 1
-    for idx in range(len(ip) - 1, -1, -1):
-        c = ip[idx]
-        if c in "90":
-            if k >= 0:
-                out.append(di[k])
-                k -= 1
-            else:
-                out.append("0" if idx >= first_zero else " ")
-        elif c == ",":
-            out.append("," if (k >= 0 or idx > first_zero) else " ")
-        else:
-            out.append(c)
-    int_txt = "".join(reversed(out))
-    frac_txt = ""
-    if has_point:
-        fd = digits_frac[:nfrac].ljust(nfrac, "0")
-        if fm:
-            keep = len(fp.rstrip("9"))
-            fd = fd[:keep] + fd[keep:].rstrip("0")
-        frac_txt = "." + fd
-    core = int_txt + frac_txt
-    if sign_mode == "PR":
-        return (f"<{core.strip()}>".rjust(len(core) + 2) if neg else " " + core + " ") if not fm else \
-            (f"<{core.strip()}>" if neg else core.strip())
-    if sign_at_end:
-        mark = ("-" if neg else "+") if sign_mode == "S" else ("-" if neg else " ")
-        res = core + mark
-        return res.strip() if fm else res
-    mark = ("-" if neg else "+") if sign_mode == "S" else ("-" if neg else "")
-    # the sign sits immediately left of the first digit/point, in a one-character sign slot
-    if fm and not any(ch.isdigit() for ch in core):
-        core = core.replace(".", "0.", 1) if "." in core else "0"  # FM never prints an empty number
-    stripped = core.lstrip(" ")
-    pad = len(core) - len(stripped)
-    res = " " * (pad + 1 - len(mark)) + mark + stripped if mark else " " * (pad + 1) + stripped
-    return res.strip() if fm else res
-
-
 @scalar("to_char", nargs=2)
 def _to_char(args: list[Vec]) -> Vec:
     src, fmt = args
@@ -933,11 +855,17 @@ def _to_char(args: list[Vec]) -> Vec:
             out.append(_fmt_interval(x.months, x.days, x.nanoseconds // 1000, ff))
         return Vec(pa.array(out, pa.string()), T.TEXT, all_scalar)
     if src.type.is_numeric_family:
-        num = cast(src, T.NUMERIC) if tname not in ("float4", "float8") else src
+        kind = "int4" if tname in ("int2", "int4") else "int8" if tname == "int8" else tname if tname in ("float4", "float8") else "numeric"
+        num = cast(src, T.NUMERIC) if kind == "numeric" else src
         (a, f), all_scalar = full([num, fmt])
-        out = []
-        for x, ff in zip(a.to_pylist(), f.to_pylist(), strict=True):
-            out.append(None if x is None or ff is None else _fmt_number(decimal.Decimal(str(x)), ff))
+        if kind != "numeric":
+            values = a.to_pylist()
+        elif NW.is_wide(a):  # past Arrow's 76 digits
+            values = NW.to_decimals(a)
+        else:
+            values = NS.to_python(a)  # numeric NaN and ±Infinity too
+        out = [None if x is None or ff is None else number_template.format_number(x, ff, kind)
+               for x, ff in zip(values, f.to_pylist(), strict=True)]
         return Vec(pa.array(out, pa.string()), T.TEXT, all_scalar)
     raise no_function("to_char", args)
 

@@ -124,9 +124,9 @@ def _canon(name: str) -> str:
 
 
 # functions that handle numeric NaN/Infinity themselves
-_SPECIALS_AWARE = frozenset({"width_bucket"})
+_SPECIALS_AWARE = frozenset({"width_bucket", "to_char"})
 # numeric functions that compute on the values (others, such as pg_typeof, take any array)
-_VALUE_FUNCTIONS = frozenset({"cbrt", "degrees", "radians", "width_bucket", "gcd", "lcm", "factorial", "to_char",
+_VALUE_FUNCTIONS = frozenset({"cbrt", "degrees", "radians", "width_bucket", "gcd", "lcm", "factorial",
                               "numeric_inc", "sin", "cos", "tan", "atan", "atan2", "asin", "acos", "greatest",
                               "least", "random", "to_number", "generate_series"})
 
