@@ -172,6 +172,9 @@ class Helios(Postgres):
             # regexp_replace(s, p, r [, start [, N]] [, flags]) and regexp_like(s, p [, flags]) as written
             "REGEXP_REPLACE": lambda args: exp.Anonymous(this="regexp_replace", expressions=args),
             "REGEXP_LIKE": lambda args: exp.Anonymous(this="regexp_like", expressions=args),
+            # the step as written: sqlglot rewrites an interval step into a one-unit interval and
+            # fails on a step of several units ('1 day 1 hour'); the planner reads it as PostgreSQL does
+            "GENERATE_SERIES": lambda args: exp.ExplodingGenerateSeries.from_arg_list(args),
         }
         # delete(hstore, key) is the hstore extension's function: DELETE followed by "(" is a call
         FUNC_TOKENS: ClassVar[set] = {*Postgres.Parser.FUNC_TOKENS, TokenType.DELETE}

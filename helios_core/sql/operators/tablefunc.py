@@ -22,7 +22,7 @@ from helios_core.sql.catalog_views import partition_info
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.extensions import hstore
-from helios_core.sql.functions import numeric_special, strings
+from helios_core.sql.functions import numeric_special, runtime, strings
 from helios_core.sql.functions.json_records import (
     POPULATE_FUNCTIONS,
     RECORD_FUNCTIONS,
@@ -32,6 +32,7 @@ from helios_core.sql.functions.json_records import (
 )
 from helios_core.sql.functions.json_text import loads_keeping_text
 from helios_core.sql.functions.jsonpath_funcs import path_query_rows
+from helios_core.sql.functions.text_out import session_tz_info
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.base import Operator, batch_of
 
@@ -51,11 +52,13 @@ class FunctionScan(Operator):
                 raise HeliosError("function generate_series needs 2 or 3 arguments", sqlstate="42883")
             types = [a.type for a in args[:2]]
             t = builder.result_type(types, "generate_series")
+            if all(x.name == "unknown" for x in types) and len(args) == 3 and args[2].type.name == "interval":
+                t = T.TIMESTAMPTZ  # only the timestamp forms take an interval step; timestamptz is preferred
             if t.name == "unknown" or t.name in ("text", "varchar"):
                 t = T.INT4
             if t.name in ("timestamp", "timestamptz", "date"):
-                if t.name == "date":
-                    t = T.TIMESTAMP
+                if t.name == "date":  # no date form: both timestamp forms need a cast, the preferred type wins
+                    t = T.TIMESTAMPTZ
                 args = [builder.coerce(a, t) for a in args[:2]] + [builder.coerce(a, T.INTERVAL) for a in args[2:]]
             else:
                 args = [builder.coerce(a, t) for a in args]
@@ -238,8 +241,12 @@ def _series(vals: list[Vec], fields: list[Field]) -> Iterator[list[pa.Array]]:
         if months == 0 and days == 0 and nanos == 0:
             raise HeliosError("step size cannot equal zero", sqlstate="22023")
         forward = (months, days, nanos) > (0, 0, 0)
-        values = _walk(start, stop, 1 if forward else -1,
-                       lambda v, _k: _add_interval(v, months, days, nanos))
+        if t.name == "timestamptz" and (months or days):
+            add = _local_stepper(months, days, nanos)
+        else:
+            def add(v: dt.datetime, _k: Any) -> dt.datetime:
+                return _add_interval(v, months, days, nanos)
+        values = _walk(start, stop, 1 if forward else -1, add)
         yield from _chunked(values, lambda out: pa.array(out, t.arrow_type))
         return
     raise HeliosError(f"function generate_series({t.sql_name()}) does not exist", sqlstate="42883")
@@ -275,6 +282,23 @@ def _add_interval(v: dt.datetime, months: int, days: int, nanos: int) -> dt.date
         d = min(v.day, calendar.monthrange(y, m)[1])
         v = v.replace(year=y, month=m, day=d)
     return v + dt.timedelta(days=days, microseconds=nanos // 1000)
+
+
+def _local_stepper(months: int, days: int, nanos: int) -> Any:
+    """timestamptz + interval with months or days: those move the session time zone's wall clock
+    (a day across a daylight-saving change is 23 or 25 hours), as timestamptz + interval does; a
+    wall time the clocks passed twice is read with the offset after the change, one they skipped
+    with the offset before it (cast.ts_to_tstz's rule)."""
+    zone = session_tz_info(runtime.timezone())
+    rest = dt.timedelta(microseconds=nanos // 1000)
+
+    def step(v: dt.datetime, _k: Any) -> dt.datetime:
+        local = _add_interval(v.astimezone(zone).replace(tzinfo=None), months, days, 0)
+        first, second = local.replace(tzinfo=zone, fold=0), local.replace(tzinfo=zone, fold=1)
+        chosen = second if first.utcoffset() > second.utcoffset() else first
+        return chosen.astimezone(dt.UTC) + rest
+
+    return step
 
 
 _VECTOR_ELEMENTS = {"int2vector": T.INT2, "oidvector": T.OID}
