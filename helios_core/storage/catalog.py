@@ -20,6 +20,7 @@ from helios_core.errors import (
     UndefinedTable,
     UniqueViolation,
 )
+from helios_core.storage import column_fills
 from helios_core.storage.reads import READ_COMMITTED
 from helios_core.storage.schema import ColumnDef, TableDef
 from helios_core.storage.versions import ROWID
@@ -214,7 +215,7 @@ class CatalogOps(_Txn):
             rec["next_col_id"] = t.next_col_id + 1
             if fill_value is not None:
                 fills = dict(t.options.get("__fill__", {}))
-                fills[str(t.next_col_id)] = fill_value
+                fills[str(t.next_col_id)] = column_fills.encode(fill_value, add_column.type)
                 rec["options"] = {**t.options, "__fill__": fills}
         if drop_column is not None:
             if t.column(drop_column) is None:

@@ -21,6 +21,7 @@ from helios_core import statement_gate
 from helios_core.errors import DiskFull, HeliosError, InvalidCatalogName, InvalidParameterValue
 from helios_core.hookspecs import StorageTier
 from helios_core.storage import (
+    column_fills,
     commit_feed,
     compaction,
     mover,
@@ -56,9 +57,7 @@ class DuplicateDatabase(HeliosError):
 def _filled(fill: tuple[Any, Any], n: int) -> pa.Array:
     """``n`` rows of a column added after a batch was written: its fill value (None: NULLs)."""
     arrow_type, value = fill
-    if value is None:
-        return pa.nulls(n, arrow_type)
-    return pa.array([value], arrow_type).take(pa.array(np.zeros(n, dtype=np.int64)))
+    return column_fills.rows(value, arrow_type, n)
 
 
 class Store:
@@ -938,11 +937,7 @@ class Store:
             if pn in names:
                 arrays.append(phys.column(pn))
             else:
-                fill = fills.get(str(c.col_id)) if fills else None
-                if fill is None:
-                    arrays.append(pa.nulls(n, c.type))
-                else:
-                    arrays.append(pa.array([fill], c.type).take(pa.array(np.zeros(n, dtype=np.int64))))
+                arrays.append(column_fills.rows(fills.get(str(c.col_id)) if fills else None, c.type, n))
         arrays.append(phys.column(ROWID))
         return pa.RecordBatch.from_arrays(arrays, schema=full)
 
