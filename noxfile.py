@@ -2,6 +2,7 @@
 
 nox -s tests                  # fresh venv: core + every plugin + the example plugin, then pytest
 nox -s tests -- -x tests/foundation      # arguments after -- go to pytest
+nox -s tests -- -n 0 --pdb tests/sql/test_query_select.py   # -n 0: one process (for --pdb, -s)
 nox -s lint                   # ruff and the import rules (tools/check_imports.py)
 nox -s serve -- --config helios.toml     # install and run `helios serve`
 nox -s bench -- <bench args>  # python -m bench (see bench/)
@@ -24,6 +25,7 @@ nox.options.default_venv_backend = "venv"
 TEST_DEPS = [
     "pytest",
     "pytest-timeout",
+    "pytest-xdist",  # the tests session runs the suite in 2 processes (TESTS_PARALLEL)
     "psycopg[binary]",
     "asyncpg",
     "pg8000",
@@ -56,6 +58,13 @@ BOUNDS_TESTS = [
     "tests/storage/test_model.py",
     "plugins/protocol_pg/tests/test_clients.py",
 ]
+
+
+# The suite in 2 worker processes, one test file per worker at a time (--dist loadfile): a file's
+# module-scoped fixtures (a `helios serve`, a PostgreSQL cluster) start once, on one worker. Two
+# for the 2 cores the suite is planned for; about half the wall time of one process. Always on,
+# also with arguments: arguments come after and win, so `-n 0` runs in one process (--pdb, -s).
+TESTS_PARALLEL = ["-n", "2", "--dist", "loadfile"]
 
 
 def plugin_dirs() -> list[str]:
@@ -113,9 +122,10 @@ def deps_bounds(session: nox.Session, bound: str) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Install core, plugins and the example third-party plugin in a fresh venv; run pytest."""
+    """Install core, plugins and the example third-party plugin in a fresh venv; run pytest in
+    2 processes (TESTS_PARALLEL; ``-- -n 0`` for one)."""
     session.install("./", *plugin_dirs(), "./tests/example_plugin/", *TEST_DEPS)
-    session.run("pytest", "--timeout=600", *session.posargs)
+    session.run("pytest", "--timeout=600", *TESTS_PARALLEL, *session.posargs)
 
 
 @nox.session
