@@ -96,6 +96,26 @@ def _bit_varying_as_varbit(tokens: list[Token]) -> list[Token]:
     return out
 
 
+def _at_sign_numbers(tokens: list[Token]) -> list[Token]:
+    """"@ 2.5": after the @ (a parameter marker to sqlglot) the number comes as 2 . 5; one number."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.token_type == TokenType.NUMBER and out and out[-1].token_type == TokenType.PARAMETER and \
+                out[-1].text == "@" and i + 2 < len(tokens):
+            dot, frac = tokens[i + 1], tokens[i + 2]
+            if dot.token_type == TokenType.DOT and frac.token_type == TokenType.NUMBER and \
+                    dot.start == tok.end + 1 and frac.start == dot.end + 1:
+                out.append(Token(TokenType.NUMBER, f"{tok.text}.{frac.text}", line=tok.line, col=frac.col,
+                                 start=tok.start, end=frac.end, comments=tok.comments))
+                i += 3
+                continue
+        out.append(tok)
+        i += 1
+    return out
+
+
 class Helios(Postgres):
     """PostgreSQL plus ``AS OF TIMESTAMP`` on table references."""
 
@@ -117,7 +137,7 @@ class Helios(Postgres):
 
         def tokenize(self, sql: str) -> list[Token]:
             # "$1,$2" is two parameters, not the start of a dollar-quoted string
-            return _bit_varying_as_varbit(tokenize_with_parameters(sql, super().tokenize))
+            return _at_sign_numbers(_bit_varying_as_varbit(tokenize_with_parameters(sql, super().tokenize)))
 
     class Generator(Postgres.Generator):
         TRANSFORMS: ClassVar[dict] = {
@@ -207,6 +227,9 @@ class Helios(Postgres):
             # ?| vertical, ?- horizontal
             **dict.fromkeys((TokenType.DAT, TokenType.HASH, TokenType.QMARK_PIPE), lambda self: self.expression(
                 PrefixOperator(operator=self._prev.text, this=self._parse_unary()))),
+            # prefix @ is absolute value (@ -5, @ x); sqlglot tokenizes it as a parameter marker,
+            # which read "@ 5" as the parameter $5. A "$n" parameter takes the usual way.
+            TokenType.PARAMETER: lambda self: self._parse_at_sign_or_parameter(),
         }
         PROPERTY_PARSERS: ClassVar[dict] = {
             **Postgres.Parser.PROPERTY_PARSERS,
@@ -220,6 +243,13 @@ class Helios(Postgres):
             **Postgres.Parser.VERSION_PHRASES,
             ("AS", "OF", "TIMESTAMP"): "TIMESTAMP",
         }
+
+        def _parse_at_sign_or_parameter(self) -> exp.Expression | None:
+            """Prefix @ binds looser than + and - (PostgreSQL's other operators do): @ -2 + 1 is 1."""
+            if self._prev.text != "@":
+                self._retreat(self._index - 1)
+                return self._parse_type()
+            return self.expression(exp.Abs(this=self._parse_term()))
 
         def _parse_ordered(self, parse_method: Any = None) -> exp.Ordered | None:  # type: ignore[override]
             """``ORDER BY x USING <`` (ascending) and ``USING >`` (descending): the ordering operators
