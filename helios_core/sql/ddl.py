@@ -2589,6 +2589,10 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                     raise FeatureNotSupported("cannot alter type of a column used by a view or rule",
                                               detail=f"rule _RETURN on view {view.split('.', 1)[1]} depends on "
                                                      f'column "{cname}"')
+            used_by = generated_columns.reading(tdef, cname)
+            if used_by:
+                raise FeatureNotSupported("cannot alter type of a column used by a generated column",
+                                          detail=f'Column "{cname}" is used by generated column "{used_by[0]}".')
             new_type = types.type_from_sqlglot(action.args["dtype"])
             if identity:
                 _retype_identity_sequence(txn, md, new_type)
@@ -2818,6 +2822,20 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
         tdef = constraints.add_primary_key(session, txn, tdef, spec["primary_key"],
                                            spec["options"].get("pk_name"))
         opts = dict(tdef.options)
+    named = {ident(c.this) for c in action.expressions if isinstance(c, exp.Constraint) and c.this is not None}
+
+    def taken(n: str) -> bool:
+        return (txn.catalog_get("index", f"{schema}.{n}") is not None or relation_kind(txn, schema, n) is not None
+                or any(u["name"] == n for u in tdef.options.get("unique") or []))
+
+    for u in spec["options"].get("unique") or []:  # its index takes the name: another relation may not have it
+        if taken(u["name"]):
+            if u["name"] in named:
+                raise DuplicateTable(f'relation "{u["name"]}" already exists')
+            base, n = u["name"], 1  # an unnamed one takes the next free name, as in PostgreSQL: t_a_key1 ...
+            while taken(f"{base}{n}"):
+                n += 1
+            u["name"] = f"{base}{n}"
     new_checks = []
     for ck in spec["options"].get("checks") or []:  # the table's own copy of an inherited constraint merges
         have = next((k for k in opts.get("checks") or [] if k["name"] == ck["name"] and not k.get("local")), None)
