@@ -14,6 +14,8 @@ import zlib
 from typing import Any
 
 import attrs
+import sqlglot
+from sqlglot import exp
 
 from helios_core.roles import PREDEFINED_ROLES
 from helios_core.sql import types as T
@@ -408,6 +410,9 @@ class CatalogModel:
                         specs.append((kind, c))
             for kind, c in specs:
                 cols = [str(x) for x in c.get("columns") or []]
+                if kind == "c" and not cols:  # conkey of a CHECK: the columns its expression reads
+                    cols = _columns_read(c.get("expr") or c.get("check") or c.get("expression"),
+                                         {col.name for col in rel.columns})
                 suffix = {"u": "key", "f": "fkey", "c": "check", "x": "excl"}[kind]
                 name = str(c.get("name") or f"{rel.name}_{'_'.join(cols)}_{suffix}")
                 con = Constraint(oid=stable_oid("constraint", f"{rel.schema}.{rel.name}.{name}"), name=name,
@@ -616,3 +621,19 @@ def _split_key(key: str, value: dict) -> tuple[str, str]:
         s, n = key.split(".", 1)
         return s, n
     return "public", key
+
+
+def _columns_read(check: Any, names: set[str]) -> list[str]:
+    """The table's columns a CHECK expression reads, in the order they first appear (what
+    PostgreSQL records as the constraint's conkey, which ORMs read to tie checks to columns)."""
+    if not isinstance(check, str) or not check:
+        return []
+    try:
+        tree = sqlglot.parse_one(check, read="postgres")
+    except sqlglot.errors.ParseError:
+        return []
+    out: list[str] = []
+    for column in tree.find_all(exp.Column):
+        if column.name in names and column.name not in out:
+            out.append(column.name)
+    return out
