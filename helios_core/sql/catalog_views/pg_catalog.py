@@ -870,12 +870,17 @@ def _user_routines(model: CatalogModel) -> list[tuple]:
                 in_oids = [t.oid for t in r.in_types]
                 all_args = record["args"]
                 ret = r.return_type
-                ret_oid = ret.oid if ret is not None else 2249  # record
+                outs = r.out_columns
+                # one OUT column (RETURNS TABLE of one) is its type, several a record
+                ret_oid = ret.oid if ret is not None else outs[0][1].oid if len(outs) == 1 else 2249
                 if r.is_procedure:
-                    ret_oid = 0
+                    ret_oid = 2278  # void
                 all_oids = [_routine_type_oid(a["type"]) for a in all_args]
             except Exception:  # noqa: BLE001 - a routine over a type that is gone shows text
                 in_oids, all_oids, ret_oid = [], [], 25
+            pseudo = T.PSEUDO_TYPE_OIDS.get(str(record.get("returns") or "").lower())
+            if pseudo is not None and not r.is_procedure:  # RETURNS trigger / event_trigger / ...
+                ret_oid = pseudo
             modes = [a["mode"] for a in record["args"]]
             names = [a.get("name") or "" for a in record["args"]]
             if record.get("out_columns") and not any(m in ("o", "b") for m in modes):  # RETURNS TABLE

@@ -157,7 +157,7 @@ def type_spelling(text: str) -> str:
     if "%" in text:
         raise FeatureNotSupported(f"type reference {text} is not supported in a routine signature")
     written = text.strip()
-    if written.lower() in ("void", "trigger"):
+    if written.lower() in ("void", "trigger", "event_trigger"):
         return written.lower()
     try:
         t = resolve_type(written)
