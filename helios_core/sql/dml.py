@@ -1288,6 +1288,37 @@ def _limit_value(node: Any) -> int | None:
     return None
 
 
+def _refuse_grouped_locking(ast: exp.Select, locks: list[Any]) -> None:
+    """0A000 for a locking clause over rows that are not table rows: grouped, distinct, aggregated
+    or windowed (what PostgreSQL names in its message)."""
+    lock = locks[0]
+    strength = ("FOR NO KEY UPDATE" if lock.args.get("key") else "FOR UPDATE") if lock.args.get("update") \
+        else ("FOR KEY SHARE" if lock.args.get("key") else "FOR SHARE")
+
+    def own(kind: type) -> bool:  # in this query level, not in a subquery
+        for node in ast.find_all(kind):
+            parent = node.parent
+            while parent is not None and parent is not ast and not isinstance(parent, (exp.Select, exp.Subquery)):
+                parent = parent.parent
+            if parent is ast:
+                return True
+        return False
+
+    if ast.args.get("distinct"):
+        raise FeatureNotSupported(f"{strength} is not allowed with DISTINCT clause")
+    if ast.args.get("group"):
+        raise FeatureNotSupported(f"{strength} is not allowed with GROUP BY clause")
+    if ast.args.get("having"):
+        raise FeatureNotSupported(f"{strength} is not allowed with HAVING clause")
+    if own(exp.AggFunc):
+        raise FeatureNotSupported(f"{strength} is not allowed with aggregate functions")
+    if own(exp.Window):
+        raise FeatureNotSupported(f"{strength} is not allowed with window functions")
+    if any(isinstance(n, (exp.Explode, exp.Unnest, exp.ExplodingGenerateSeries))
+           for e in ast.expressions for n in e.walk() if not isinstance(n, (exp.Select, exp.Subquery))):
+        raise FeatureNotSupported(f"{strength} is not allowed with set-returning functions in the target list")
+
+
 def lock_selected_rows(session: Any, ast: exp.Select, ctx: Any, locks: list[Any]) -> tuple[bool, Any]:
     """SELECT ... FOR UPDATE/SHARE [NOWAIT | SKIP LOCKED]: lock the rows the query returns.
 
@@ -1301,8 +1332,7 @@ def lock_selected_rows(session: Any, ast: exp.Select, ctx: Any, locks: list[Any]
     from_ = ast.args.get("from_") or ast.args.get("from")
     if from_ is None:
         return False, None
-    if ast.args.get("group") or ast.args.get("distinct"):
-        raise FeatureNotSupported("FOR UPDATE is not allowed with GROUP BY clause")
+    _refuse_grouped_locking(ast, locks)
     tables = [from_.this] + [j.this for j in (ast.args.get("joins") or [])]
     mode, nowait, skip = "update", False, False
     for lk in locks:
