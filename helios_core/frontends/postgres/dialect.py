@@ -244,6 +244,22 @@ class Helios(Postgres):
             ("AS", "OF", "TIMESTAMP"): "TIMESTAMP",
         }
 
+        def _parse_drop(self, exists: bool = False, kind: str | None = None) -> exp.Expression:  # type: ignore[override]
+            """DROP SEQUENCE / INDEX / SCHEMA a, b, ...: sqlglot reads a list of names for tables and
+            views only."""
+            node = super()._parse_drop(exists, kind)
+            if not isinstance(node, exp.Drop) or node.args.get("kind") not in ("SEQUENCE", "INDEX", "SCHEMA") \
+                    or not self._match(TokenType.COMMA, advance=False):
+                return node
+            names = list(node.args.get("tables") or [])
+            while self._match(TokenType.COMMA):
+                names.append(self._parse_table_parts(schema=True, is_db_reference=node.args["kind"] == "SCHEMA"))
+            tail = self._match_texts(("CASCADE", "RESTRICT")) and self._prev.text.upper()
+            node.set("tables", names)
+            node.set("cascade", tail == "CASCADE")
+            node.set("restrict", tail == "RESTRICT")
+            return node
+
         def _parse_at_sign_or_parameter(self) -> exp.Expression | None:
             """Prefix @ binds looser than + and - (PostgreSQL's other operators do): @ -2 + 1 is 1."""
             if self._prev.text != "@":
