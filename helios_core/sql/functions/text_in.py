@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import json
 import re
+import string
 from collections.abc import Callable
 
 import pyarrow as pa
@@ -688,6 +689,23 @@ def parse_uuid(arr: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "-")
 
 
+def _hex_error(h: str) -> HeliosError:
+    """PostgreSQL's error for bytea hex input that does not decode: the first character that is not
+    a hex digit where one must be, or an odd number of digits (22023 both)."""
+    i = 0
+    while i < len(h):
+        if h[i] in " \t\n\r":
+            i += 1
+            continue
+        for ch in h[i:i + 2]:
+            if ch not in string.hexdigits:
+                return HeliosError(f'invalid hexadecimal digit: "{ch}"', sqlstate="22023")
+        if i + 1 >= len(h):
+            break
+        i += 2
+    return HeliosError("invalid hexadecimal data: odd number of digits", sqlstate="22023")
+
+
 def parse_bytea(arr: pa.Array) -> pa.Array:
     # Per-row Python: hex and escape formats have no Arrow kernel
     out = []
@@ -695,12 +713,11 @@ def parse_bytea(arr: pa.Array) -> pa.Array:
         if x is None:
             out.append(None)
             continue
-        if x.startswith(("\\x", "\\X")):
-            h = re.sub(r"\s", "", x[2:])
+        if x.startswith("\\x"):  # lower-case only: "\X" is the escape format's (and an error there)
             try:
-                out.append(bytes.fromhex(h))
+                out.append(bytes.fromhex(x[2:]))  # whitespace between byte pairs only, as PostgreSQL's
             except ValueError:
-                raise InvalidTextRepresentation(f'invalid hexadecimal data: "{x}"') from None
+                raise _hex_error(x[2:]) from None
             continue
         buf = bytearray()
         i = 0
