@@ -46,6 +46,7 @@ class _Template:
         self.zero_start = self.zero_end = 0  # 1-based place of the first '0'; place of the last one
         self.decimal = self.zero = self.fill = self.roman = self.eeee = self.blank = False
         self.bracket = self.minus = self.plus = False
+        self._after_v = False  # 9s after V scale the number (times 10 each) and print as integer places
         self.lsign = ""  # "", "pre" or "post": where an S pattern puts the sign
         self.lsign_at = 0  # integer places before a leading S
         i = 0
@@ -71,9 +72,9 @@ class _Template:
         if name in ("9", "0"):
             if self.bracket:
                 raise _syntax(f'"{name}" must be ahead of "PR"')
-            if name == "9" and self._after_v:  # places after V scale the number instead
+            if name == "9" and self._after_v:
                 self.multi += 1
-                self.items.append("9")  # (and print as integer places: pre grows by multi)
+                self.items.append("9")
                 return
             if name == "0" and not self.zero:
                 self.zero, self.zero_start = True, self.pre + 1
@@ -124,8 +125,6 @@ class _Template:
         elif name == "FM":
             self.fill = True
         self.items.append(name)
-
-    _after_v = False
 
 
 def format_number(value: float | decimal.Decimal, fmt: str, kind: str = "numeric") -> str:
