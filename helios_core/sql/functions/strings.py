@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import string
+import unicodedata
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -118,6 +120,87 @@ def _initcap(args: list[Vec]) -> Vec:
         return "".join(out)
 
     return Vec(_per_row(one, [s.array], pa.string()), T.TEXT, s.scalar)
+
+
+_NORMAL_FORMS = ("NFC", "NFD", "NFKC", "NFKD")
+
+
+def _normal_form(v: Vec) -> str:
+    form = v.array[0].as_py() if v.scalar else None
+    if form not in _NORMAL_FORMS:
+        raise HeliosError(f"invalid normalization form: {form}", sqlstate="22023")
+    return form
+
+
+@scalar("normalize", nargs=2)
+def _normalize(args: list[Vec]) -> Vec:
+    """normalize(text, form): Unicode normalization (the form comes from the keyword, see c_Normalize)."""
+    s = text_arg(args[0], "normalize", args)
+    form = _normal_form(args[1])
+    return Vec(_per_row(lambda x: unicodedata.normalize(form, x), [s.array], pa.string()), T.TEXT, s.scalar)
+
+
+@scalar("is_normalized", nargs=1)
+def _is_normalized(args: list[Vec]) -> Vec:
+    """x IS NORMALIZED: already in NFC."""
+    s = text_arg(args[0], "is_normalized", args)
+    return Vec(_per_row(lambda x: unicodedata.is_normalized("NFC", x), [s.array], pa.bool_()), T.BOOL, s.scalar)
+
+
+_ESCAPE_HINT = "Unicode escapes must be \\XXXX, \\+XXXXXX, \\uXXXX, or \\UXXXXXXXX."
+
+
+def _unistr_one(text: str) -> str:
+    """PostgreSQL's unistr(): \\XXXX, \\+XXXXXX, \\uXXXX, \\UXXXXXXXX (a UTF-16 surrogate pair as two
+    escapes) and \\\\ for a backslash."""
+    out: list[str] = []
+    pending_high: int | None = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch != "\\":
+            if pending_high is not None:
+                raise HeliosError("invalid Unicode surrogate pair", sqlstate="42601")
+            out.append(ch)
+            i += 1
+            continue
+        if text[i + 1:i + 2] == "\\":
+            if pending_high is not None:
+                raise HeliosError("invalid Unicode surrogate pair", sqlstate="42601")
+            out.append("\\")
+            i += 2
+            continue
+        for lead, width in (("", 4), ("+", 6), ("u", 4), ("U", 8)):
+            digits = text[i + 1 + len(lead):i + 1 + len(lead) + width]
+            if text[i + 1:i + 1 + len(lead)] == lead and len(digits) == width and \
+                    all(c in string.hexdigits for c in digits):
+                i += 1 + len(lead) + width
+                break
+        else:
+            raise HeliosError("invalid Unicode escape", sqlstate="42601", hint=_ESCAPE_HINT)
+        cp = int(digits, 16)
+        if pending_high is not None:
+            if not 0xDC00 <= cp <= 0xDFFF:
+                raise HeliosError("invalid Unicode surrogate pair", sqlstate="42601")
+            out.append(chr(0x10000 + ((pending_high - 0xD800) << 10) + (cp - 0xDC00)))
+            pending_high = None
+        elif 0xD800 <= cp <= 0xDBFF:
+            pending_high = cp
+        elif 0xDC00 <= cp <= 0xDFFF:
+            raise HeliosError("invalid Unicode surrogate pair", sqlstate="42601")
+        elif cp == 0 or cp > 0x10FFFF:
+            raise HeliosError(f"invalid Unicode code point: {cp:04X}", sqlstate="22023")
+        else:
+            out.append(chr(cp))
+    if pending_high is not None:
+        raise HeliosError("invalid Unicode surrogate pair", sqlstate="42601")
+    return "".join(out)
+
+
+@scalar("unistr", nargs=1)
+def _unistr(args: list[Vec]) -> Vec:
+    s = text_arg(args[0], "unistr", args)
+    return Vec(_per_row(_unistr_one, [s.array], pa.string()), T.TEXT, s.scalar)
 
 
 # ---------------------------------------------------------------------------------- substring

@@ -903,7 +903,18 @@ class ScalarCompiler:
                 return Vec(r, T.BOOL, v[0].scalar)
 
             return self.lift([inner], True, compute, T.BOOL)
+        if isinstance(target, exp.Column) and not target.table and target.name == "normalized" and \
+                not target.this.args.get("quoted"):  # x IS [NOT] NORMALIZED (NFC)
+            test = self.compile_call("is_normalized", [node.this], scope)
+            return self.lift([test], True, lambda v: Vec(pc.invert(v[0].array), T.BOOL, v[0].scalar), T.BOOL) \
+                if negate else test
         raise FeatureNotSupported(f"IS {target.sql()} is not supported")
+
+    def c_Normalize(self, node: exp.Expression, scope: Scope) -> Compiled:
+        """normalize(text [, NFC | NFD | NFKC | NFKD]): the form is a keyword, passed on as its name."""
+        form = node.args.get("form")
+        name = form.name.upper() if isinstance(form, (exp.Var, exp.Column)) else "NFC"
+        return self.compile_call("normalize", [node.this, exp.Literal.string(name)], scope)
 
     def c_NullSafeEQ(self, node: exp.Expression, scope: Scope) -> Compiled:
         return self.distinct_from(node, scope, negate=False)
