@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import string
-import unicodedata
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -137,14 +136,14 @@ def _normalize(args: list[Vec]) -> Vec:
     """normalize(text, form): Unicode normalization (the form comes from the keyword, see c_Normalize)."""
     s = text_arg(args[0], "normalize", args)
     form = _normal_form(args[1])
-    return Vec(_per_row(lambda x: unicodedata.normalize(form, x), [s.array], pa.string()), T.TEXT, s.scalar)
+    return Vec(pc.utf8_normalize(s.array, form=form), T.TEXT, s.scalar)
 
 
 @scalar("is_normalized", nargs=1)
 def _is_normalized(args: list[Vec]) -> Vec:
     """x IS NORMALIZED: already in NFC."""
     s = text_arg(args[0], "is_normalized", args)
-    return Vec(_per_row(lambda x: unicodedata.is_normalized("NFC", x), [s.array], pa.bool_()), T.BOOL, s.scalar)
+    return Vec(pc.equal(pc.utf8_normalize(s.array, form="NFC"), s.array), T.BOOL, s.scalar)
 
 
 _ESCAPE_HINT = "Unicode escapes must be \\XXXX, \\+XXXXXX, \\uXXXX, or \\UXXXXXXXX."
