@@ -40,7 +40,11 @@ from helios_core.sql.planner.scalar import contains_aggregate
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
 
-BULK_ROWS = 1 << 16  # rows COPY FROM appends at once (a memtable chunk this large is left unmerged)
+# COPY FROM appends its rows in runs of this many, or of BULK_BYTES of decoded data if that comes
+# first (a memtable chunk this large is left unmerged): a scan filters a chunk's rows in slices
+# of at most the chunk, and long slices are what lets its two worker threads pay off.
+BULK_ROWS = 1 << 19
+BULK_BYTES = 64 << 20
 
 
 def _bool_opt(v: Any) -> bool:
@@ -255,7 +259,7 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
     total = 0  # rows read (line numbers in errors count them all)
     skipped = 0  # rows a WHERE condition left out
     first_line = 2 if spec.header else 1  # the line number of the first data row, as PostgreSQL counts
-    for batch in _bulk(batches, session):
+    for batch in _bulk(batches, session, min(BULK_BYTES, txn.store.spill_after_bytes)):
         n = batch.num_rows
         full: list[Any] = [None] * len(ctypes)
         rb = None
@@ -329,12 +333,13 @@ def _held_as_text(t: Any) -> bool:
         and t.labels is None and t.name != "record"
 
 
-def _bulk(batches: Iterator[Any], session: Any) -> Iterator[pa.RecordBatch]:
-    """The decoded batches joined into runs of at least BULK_ROWS rows: each run is converted,
-    checked and appended (one memtable chunk, one WAL blob) at once, so a large COPY leaves few
-    large chunks that need no merging before the checkpoint writes them out."""
+def _bulk(batches: Iterator[Any], session: Any, max_bytes: int) -> Iterator[pa.RecordBatch]:
+    """The decoded batches joined into runs of at least BULK_ROWS rows or ``max_bytes`` bytes (no
+    more than a transaction keeps in memory before it spills): each run is converted, checked and
+    appended (one memtable chunk, one WAL blob) at once, so a large COPY leaves few large chunks
+    that need no merging before the checkpoint writes them out."""
     pending: list[pa.RecordBatch] = []
-    rows = 0
+    rows = size = 0
     for batch in batches:
         session.check_cancel()
         if isinstance(batch, pa.Table):
@@ -343,9 +348,10 @@ def _bulk(batches: Iterator[Any], session: Any) -> Iterator[pa.RecordBatch]:
             continue
         pending.append(batch)
         rows += batch.num_rows
-        if rows >= BULK_ROWS:
+        size += batch.nbytes
+        if rows >= BULK_ROWS or size >= max_bytes:
             yield _joined(pending)
-            pending, rows = [], 0
+            pending, rows, size = [], 0, 0
     if pending:
         yield _joined(pending)
 

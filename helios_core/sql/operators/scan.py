@@ -48,14 +48,20 @@ MAX_NAMED = 8  # segments EXPLAIN (ANALYZE, BUFFERS) names per scan
 # A stored chunk may hold millions of rows; handing it on in slices of this many (zero-copy)
 # lets the first rows of a large result leave before the scan has read the rest.
 SCAN_BATCH_ROWS = 1 << 17
+# A scan whose every row is read by the operator above (``read_whole``) and whose terms are
+# filtered on the worker threads takes slices up to this long: each Arrow or numpy call on a slice
+# lets the GIL go, and when the other thread wants it that is a context switch (about 25 us on a
+# virtual machine). At 131,072 rows a call lasted little longer than the switch, so TPC-H Q6 took
+# more CPU and more time on two threads than on one.
+WHOLE_READ_SLICE_ROWS = 1 << 19
 
 
-def _slices(b: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
-    if b.num_rows <= SCAN_BATCH_ROWS:
+def _slices(b: pa.RecordBatch, rows: int = SCAN_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    if b.num_rows <= rows:
         yield b
         return
-    for start in range(0, b.num_rows, SCAN_BATCH_ROWS):
-        yield b.slice(start, SCAN_BATCH_ROWS)
+    for start in range(0, b.num_rows, rows):
+        yield b.slice(start, rows)
 
 
 @attrs.define
@@ -97,6 +103,7 @@ class TableScan(Operator):
         self.index: tuple[str, str, list[PushedTerm]] | None = None  # (index name, column, its terms)
         self.keep_flags = False  # the residual handed over as a flag column (operators.kept_rows_column)
         self.flag_read_columns: frozenset[int] | None = None  # with the flags: the columns read above
+        self.read_whole = False  # the operator above reads every row (operators.whole_reads)
 
     def _as_of(self, ctx: Any) -> int | None:
         if self.as_of is None:
@@ -277,8 +284,10 @@ class TableScan(Operator):
         parts = list(self.residual_parts or [self.residual]) if self.residual is not None else []
         if recheck is not None:
             parts.append(recheck)
-        slices = self._slices(ctx, found, wanted, n, scanned)
         narrowing = ctx.runtime_filters.get(id(self)) if ctx.runtime_filters else None  # a join's keys
+        parallel = (self.residual_pure or not parts) and recheck is None and ctx.op_stats is None
+        long_slices = self.read_whole and parallel and bool(parts or narrowing is not None)
+        slices = self._slices(ctx, found, wanted, n, scanned, WHOLE_READ_SLICE_ROWS if long_slices else SCAN_BATCH_ROWS)
         if not parts and narrowing is None:
             yield from slices
             return
@@ -296,14 +305,13 @@ class TableScan(Operator):
                     b, parts, self.residual_simple, ctx), ctx, self.flag_read_columns)
             return apply_scan_terms(part, parts, self.residual_simple, ctx)
 
-        parallel = (self.residual_pure or not parts) and recheck is None and ctx.op_stats is None
         for part in (ordered_map(filtered, slices) if parallel else map(filtered, slices)):
             if part is not None:
                 yield part
 
-    def _slices(self, ctx: Any, found: Any, wanted: list[str], n: int, scanned: list[int] | None
-                ) -> Iterator[pa.RecordBatch]:
-        """The scanned batches under the scan's column names, in pieces of SCAN_BATCH_ROWS."""
+    def _slices(self, ctx: Any, found: Any, wanted: list[str], n: int, scanned: list[int] | None,
+                rows: int) -> Iterator[pa.RecordBatch]:
+        """The scanned batches under the scan's column names, in pieces of at most ``rows``."""
         unconstrained = self.unconstrained_numeric  # worked out once, not for each batch
         expected = wanted + (["__score"] if self.score else [])
         out_names = names(n) if n else None
@@ -325,7 +333,7 @@ class TableScan(Operator):
                     if self.fields[i].type.display_scale is not None:
                         cols[i] = numeric_display.at_display_scale(cols[i], self.fields[i].type.display_scale)
                 b = pa.RecordBatch.from_arrays(cols, names=names(n))
-            yield from _slices(b)
+            yield from _slices(b, rows)
 
     def label(self) -> str:
         if self.index_use is not None:
