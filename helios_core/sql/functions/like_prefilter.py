@@ -50,7 +50,8 @@ def match_like(strings: pa.Array, pattern: str, ignore_case: bool = False) -> pa
         matched[rows] = True
     elif len(rows):
         candidates = strings.take(pa.array(rows))
-        for other in pieces[1:]:  # the other long pieces, searched in the candidates' bytes alone
+        for other in dict.fromkeys(p for p in pieces[1:] if p != pieces[0]):  # the other long pieces, each once,
+            # searched for in the candidates' bytes alone
             if len(other) < MIN_PIECE or not len(rows):
                 break
             holding = _rows_containing(candidates, offset_type, other)
