@@ -36,7 +36,8 @@ KEPT_BYTES = 256 << 20  # narrowed values kept over every chunk (1, 2 or 4 bytes
 _TYPES = (np.int8, np.int16, np.int32)
 
 Narrowed = tuple[np.ndarray | None, int, int]  # (values minus base, base, largest value)
-Slices = dict[tuple[str, int, int], Narrowed]  # one chunk's narrowed slices: (column, first row, rows)
+# one chunk's kept slices, (column, first row, rows) -> narrowed values (or a string column's codes)
+Slices = dict[tuple[str, int, int], Any]
 
 _lock = threading.Lock()  # a scan's slices are compared on two threads
 # buffer address -> (the registered batch, weakly; its column's name; the chunk's slices)
@@ -46,8 +47,13 @@ _size = 0
 
 
 def _narrowable(t: pa.DataType) -> bool:
-    """The columns whose comparisons use narrowed values (``sql.functions.decimal_compare``)."""
-    return pa.types.is_decimal128(t) and t.precision <= 18
+    """The columns whose comparisons use narrowed values (``sql.functions.decimal_compare``), and
+    the string columns whose slices keep their values' codes (``storage.string_codes``, which
+    keeps them in the same per-chunk set under the same budget)."""
+    return (pa.types.is_decimal128(t) and t.precision <= 18) or t in _STRINGS
+
+
+_STRINGS = (pa.string(), pa.large_string())
 
 
 def register(ch: Any, batch: pa.RecordBatch) -> None:
@@ -80,7 +86,7 @@ def _forget_addresses(addresses: list[int]) -> None:
                 del _owners[address]
 
 
-def _slice_of(arr: pa.Array) -> tuple[Slices, tuple[str, int, int]] | None:
+def stored_slice(arr: pa.Array) -> tuple[Slices, tuple[str, int, int]] | None:
     """(the chunk's slices, the key of ``arr``'s rows) when ``arr`` views a registered batch's
     column that is alive and holds that buffer now, or None."""
     buffer = arr.buffers()[1]
@@ -105,18 +111,16 @@ def values(arr: pa.Array, view: np.ndarray) -> Narrowed | None:
     The base is the smallest value."""
     if len(view) < MIN_ROWS:
         return None
-    found = _slice_of(arr)
+    found = stored_slice(arr)
     if found is None:
         return None
     slices, key = found
     kept = slices.get(key)
-    if kept is None:
+    if kept is None or isinstance(kept[0], str):  # (a string column's codes are tagged)
         kept = _narrow(view)
-        _keep(slices, key, kept)
+        keep(slices, key, kept, 0 if kept[0] is None else kept[0].nbytes)
     else:
-        with _lock:
-            if (id(slices), key) in _kept:
-                _kept.move_to_end((id(slices), key))
+        touch(slices, key)
     return None if kept[0] is None else kept
 
 
@@ -130,9 +134,17 @@ def _narrow(view: np.ndarray) -> Narrowed:
     return (view - view.dtype.type(lo)).astype(kind), lo, hi
 
 
-def _keep(slices: Slices, key: tuple[str, int, int], kept: Narrowed) -> None:
+def touch(slices: Slices, key: tuple[str, int, int]) -> None:
+    """``key``'s kept value was used again: it is the last to be dropped."""
+    with _lock:
+        if (id(slices), key) in _kept:
+            _kept.move_to_end((id(slices), key))
+
+
+def keep(slices: Slices, key: tuple[str, int, int], kept: Any, cost: int) -> None:
+    """Keep ``kept`` (``cost`` bytes) for a slice of a stored chunk, dropping the least recently
+    used kept values past ``KEPT_BYTES``."""
     global _size
-    cost = 0 if kept[0] is None else kept[0].nbytes
     with _lock:
         slices[key] = kept
         replaced = _kept.pop((id(slices), key), None)  # narrowed by two threads at once

@@ -104,6 +104,20 @@ def _scalar_aggregate(work: pa.Table, aggs: list[tuple]) -> pa.Table:
     return pa.table(out)
 
 
+def _widest_integers(tables: list[pa.Table]) -> list[pa.Table]:
+    """Work slices whose unscaled values came out in different integer widths (each slice's
+    bound picks its own: ``decimal_fast.unscaled_of``) with each such column in its widest."""
+    if len({t.schema for t in tables}) <= 1:
+        return tables
+    widest: dict[str, pa.DataType] = {}
+    for t in tables:
+        for f in t.schema:
+            if pa.types.is_signed_integer(f.type) and (f.name not in widest or f.type.bit_width > widest[f.name].bit_width):
+                widest[f.name] = f.type
+    return [t.cast(pa.schema([f.with_type(widest.get(f.name, f.type)) if pa.types.is_signed_integer(f.type) else f
+                              for f in t.schema])) for t in tables]
+
+
 def _data_identity(a: pa.Array | pa.ChunkedArray) -> tuple:
     """What makes two arrays hold the same values without comparing them: their type and, chunk
     by chunk, the buffers (addresses), offset and length they view."""
@@ -479,8 +493,8 @@ class HashAggregate(Operator):
             built = [b for part in parallel.map_in_parallel(build, [offsets[:half], offsets[half:]]) for b in part]
         else:
             built = build(offsets)
-        for cols, key_arrays, int_scales, special_aggs in built:
-            work = pa.table(cols)
+        for work, (_cols, key_arrays, int_scales, special_aggs) in zip(
+                _widest_integers([pa.table(cols) for cols, *_ in built]), built, strict=True):
             if not first:
                 first = (work.schema, int_scales, special_aggs)
             elif (work.schema, int_scales, special_aggs) != first:

@@ -9,12 +9,19 @@ integer for L of 1, 2, 4 or 8 bytes, else as ``fixed_size_binary(L)``, with no c
 are found on that view (about half the time for one-byte keys and for char(10)) and the keys
 turned back into strings afterwards. Equal strings are equal bytes and values of one length are
 equal only as equal bytes, so the groups are the same.
+
+Before either, a key whose every chunk is a slice of a stored chunk with few distinct values
+is grouped by the codes storage keeps for it (``storage.string_codes``): one byte a row, no
+hashing of strings, and no pass over its offsets to find the width.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.storage import string_codes
 
 __all__ = ["as_codes", "as_strings"]
 
@@ -50,13 +57,19 @@ def _view(chunk: pa.Array, width: int) -> pa.Array:
     return pa.Array.from_buffers(kind, n, [None, data])
 
 
-def as_codes(work: pa.Table, ks: list[str]) -> tuple[pa.Table, dict[str, tuple[pa.DataType, int]]]:
-    """``work`` with each string key of one byte width replaced by its fixed-width view, and for
-    those keys (their string type, their width)."""
-    coded: dict[str, tuple[pa.DataType, int]] = {}
+def as_codes(work: pa.Table, ks: list[str]) -> tuple[pa.Table, dict[str, tuple[pa.DataType, int | pa.Array]]]:
+    """``work`` with each string key replaced by its stored codes or, of one byte width, by its
+    fixed-width view, and for those keys (their string type, their dictionary or width)."""
+    coded: dict[str, tuple[pa.DataType, int | pa.Array]] = {}
     for k in ks:
         col = work.column(k)
         if col.type not in _OFFSETS or col.num_chunks == 0:
+            continue
+        stored = _stored_codes(col)
+        if stored is not None:
+            codes, dictionary = stored
+            work = work.set_column(work.schema.get_field_index(k), pa.field(k, codes.type), codes)
+            coded[k] = (col.type, dictionary)
             continue
         widths = set()
         for chunk in col.chunks:
@@ -77,9 +90,38 @@ def as_codes(work: pa.Table, ks: list[str]) -> tuple[pa.Table, dict[str, tuple[p
     return work, coded
 
 
-def as_strings(out: pa.Table, coded: dict[str, tuple[pa.DataType, int]]) -> pa.Table:
+def _stored_codes(col: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.Array] | None:
+    """(codes, their dictionary) of a string column whose every chunk is a stored slice with
+    kept codes (``storage.string_codes``); slices whose dictionaries differ are coded again
+    into the union of their values. None: some chunk has none."""
+    found = []
+    for chunk in col.chunks:
+        if len(chunk) == 0:
+            continue
+        kept = string_codes.codes_of(chunk)
+        if kept is None:
+            return None
+        found.append(kept)
+    if not found:
+        return None
+    first = found[0][1]
+    if all(d is first or d.equals(first) for _, d in found):
+        dictionary = first
+        codes = [c for c, _ in found]
+    else:  # other values in some slices: one sorted dictionary of them all, each slice's codes mapped into it
+        dictionary = pc.unique(pa.concat_arrays([d.cast(col.type) for _, d in found]))
+        dictionary = dictionary.take(pc.sort_indices(dictionary))
+        kind = np.uint8 if len(dictionary) <= 256 else np.uint16 if len(dictionary) <= 1 << 16 else np.uint32
+        codes = [pc.index_in(d.cast(col.type), dictionary).to_numpy().astype(kind)[c] for c, d in found]
+    return pa.chunked_array([pa.array(c) for c in codes]), dictionary.cast(col.type)
+
+
+def as_strings(out: pa.Table, coded: dict[str, tuple[pa.DataType, int | pa.Array]]) -> pa.Table:
     """The aggregation's key columns in ``coded`` turned back into their strings."""
     for k, (typ, width) in coded.items():
+        if isinstance(width, pa.Array):  # stored codes: their dictionary holds the strings
+            out = out.set_column(out.schema.get_field_index(k), pa.field(k, typ), width.take(out.column(k)))
+            continue
         codes = out.column(k).combine_chunks()
         n = len(codes)
         if pa.types.is_fixed_size_binary(codes.type):
