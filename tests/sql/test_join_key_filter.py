@@ -27,6 +27,11 @@ QUERIES = [
     "SELECT count(*), min(l.id) FROM line l JOIN ord o ON o.id = l.big WHERE o.flag AND o.id BETWEEN 100 AND 400",
     "SELECT l.id FROM line l JOIN ord o ON o.d = l.d WHERE o.id = 77 ORDER BY 1",
     "SELECT l.id, o.id FROM line l LEFT JOIN ord o ON o.id = l.oid WHERE l.id < 100 AND o.id < 50 ORDER BY 1, 2",
+    # the keys' mask with the scan's cheap terms (one copy), and before its other terms
+    "SELECT count(*), sum(l.w) FROM ord o JOIN line l ON l.oid = o.id WHERE o.flag AND l.v > 3 AND l.w <> 7",
+    ("SELECT o.id, l.id FROM ord o JOIN line l ON l.oid = o.id WHERE o.id < 300 AND l.v BETWEEN 2 AND 5 "
+     "AND l.id::text LIKE '%7' ORDER BY 1, 2"),
+    "SELECT count(*) FROM ord o JOIN line l ON l.oid = o.id WHERE o.id < 900 AND l.v * 3 - 2 > 10 AND l.w < 9",
 ]
 
 
@@ -60,14 +65,14 @@ def test_joins_give_the_rows_they_give_without_the_narrowing(session, sql, monke
 def kept(monkeypatch) -> list[tuple[int, int]]:
     """(rows offered, rows kept) of each batch a KeyFilter sees."""
     calls: list[tuple[int, int]] = []
-    real = join_key_filter.KeyFilter.keep
+    real = join_key_filter.KeyFilter.hits
 
     def spy(self, b):
         out = real(self, b)
-        calls.append((b.num_rows, 0 if out is None else out.num_rows))
+        calls.append((b.num_rows, b.num_rows if out is None else out.true_count))
         return out
 
-    monkeypatch.setattr(join_key_filter.KeyFilter, "keep", spy)
+    monkeypatch.setattr(join_key_filter.KeyFilter, "hits", spy)
     return calls
 
 
@@ -166,3 +171,21 @@ def test_positive_build_keys_take_flags_from_zero(session, monkeypatch, probe) -
     assert len(filters) == 1 and filters[0].low == 0 and not filters[0].flags[0] and not filters[0].flags[-1]
     monkeypatch.setattr(join_key_filter, "install", lambda *a: None)
     assert got == _rows(session, sql + " ") and got
+
+
+def test_the_keys_mask_and_the_cheap_terms_make_one_copy(session, monkeypatch) -> None:
+    from helios_core.sql.operators import basic
+
+    seen = []
+    real = basic.apply_scan_terms
+
+    def spy(b, parts, simple, ctx, first=None):
+        seen.append(first is not None)
+        return real(b, parts, simple, ctx, first=first)
+
+    monkeypatch.setattr(basic, "apply_scan_terms", spy)
+    sql = "SELECT o.id, l.id, l.v FROM ord o JOIN line l ON l.oid = o.id WHERE o.id < 700 AND l.v > 4 ORDER BY 1, 2"
+    got = _rows(session, sql)
+    assert any(seen)
+    monkeypatch.setattr(join_key_filter, "install", lambda *a, **k: None)
+    assert got == _rows(session, sql) and len(got) > 100

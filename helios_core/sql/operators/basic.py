@@ -89,8 +89,8 @@ class Values(Operator):
         return 'Values Scan on "*VALUES*"'
 
 
-def apply_scan_terms(b: pa.RecordBatch, parts: list[Compiled], simple: list[int], ctx: Any
-                     ) -> pa.RecordBatch | None:
+def apply_scan_terms(b: pa.RecordBatch, parts: list[Compiled], simple: list[int], ctx: Any,
+                     first: pa.BooleanArray | None = None) -> pa.RecordBatch | None:
     """``apply_conjuncts`` for a scan's terms, where ``simple[i]`` marks ``column op constant``
     (1: over a fixed-width column, or two fixed-width columns compared; 2: over a string column;
     0: anything else).
@@ -101,13 +101,20 @@ def apply_scan_terms(b: pa.RecordBatch, parts: list[Compiled], simple: list[int]
     the others, on the rows those left: ``l_shipmode IN ('MAIL', 'SHIP')`` hashes every string it
     sees (1.6 ms per 131,072 rows against 0.06 for a date comparison). A simple term that raises
     is left to ``apply_conjuncts``, which tries it after the others as before.
+
+    ``first``: a mask of the rows already chosen (a join's keys, ``join_key_filter``), combined
+    with the fixed-width terms' masks so that one copy does for both, or applied first when
+    there are none (the other terms then see only its rows).
     """
-    if len(parts) < 2 or not any(simple):
-        return apply_conjuncts(b, parts, ctx)
     levels = list(simple) + [0] * (len(parts) - len(simple))
+    if first is not None and 1 not in levels:
+        b = _filtered(b, first)
+        first = None
+    if first is None and (len(parts) < 2 or not any(simple)):
+        return apply_conjuncts(b, parts, ctx)
     rest = [part for part, level in zip(parts, levels, strict=True) if not level]
     for wanted in sorted({level for level in levels if level}):
-        mask = None
+        mask = first if wanted == 1 else None
         for part, level in zip(parts, levels, strict=True):
             if level != wanted:
                 continue

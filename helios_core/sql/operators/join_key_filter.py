@@ -5,8 +5,9 @@ filtered 3.2 million lineitem rows (copying each of their columns), the hash joi
 and 30,000 pairs came out. An inner or semi join drops every row of its right side whose key is
 not among the left side's keys, so once the left side is gathered, its integer keys make a
 table of flags over their range, and the right side's scan keeps only the rows whose key is
-flagged before its own terms and the copy that filtering makes (DuckDB and ClickHouse filter
-joins' probe sides the same way). Applied only where the rows it removes could never be joined:
+flagged (DuckDB and ClickHouse filter joins' probe sides the same way): their mask is combined
+with the masks of the scan's fixed-width terms, one copy for both, and its other terms see only
+the rows kept (``basic.apply_scan_terms``). Applied only where the rows it removes could never be joined:
 the join's one key compared as integers (or as dates, or timestamps, of one type), a plain
 table scan as the right input, no EXPLAIN ANALYZE (whose row counts show what each node gives).
 Written here because Arrow's ``is_in`` builds its hash set again for every batch.
@@ -49,18 +50,18 @@ class KeyFilter:
     offered: int = 0  # rows the scan gave before narrowing (exact: counted under the lock)
     lock: threading.Lock = attrs.Factory(threading.Lock)
 
-    def keep(self, b: pa.RecordBatch) -> pa.RecordBatch | None:
-        """The rows of ``b`` whose key is one of the build side's; None when none is. Once it
-        has kept nearly every row of the first ``TRIAL_ROWS`` (Q12's orders: every lineitem row
-        has its order), it lets the rest through untested."""
+    def hits(self, b: pa.RecordBatch) -> pa.BooleanArray | None:
+        """Which rows of ``b`` have a key of the build side's, or None: every row, or untested.
+        Once it has kept nearly every row of the first ``TRIAL_ROWS`` (Q12's orders: every
+        lineitem row has its order), it lets the rest through untested."""
         with self.lock:
             self.offered += b.num_rows
         if self.seen >= TRIAL_ROWS and self.kept > KEEP_ALL * self.seen:
-            return b
+            return None
         col = b.column(self.column)
         raw = _integers(col)
         if raw is None:
-            return b
+            return None
         # a key far outside the range may wrap in int64 into it: a false match the join then drops
         index = raw if self.low == 0 and raw.dtype == np.int64 else np.subtract(raw, self.low, dtype=np.int64)
         hit = np.take(self.flags, index, mode="clip")
@@ -69,11 +70,7 @@ class KeyFilter:
         kept = int(np.count_nonzero(hit))
         self.seen += len(hit)
         self.kept += kept
-        if kept == len(hit):
-            return b
-        if kept == 0:
-            return None
-        return b.filter(bool_arrays.from_numpy(hit))
+        return None if kept == len(hit) else bool_arrays.from_numpy(hit)
 
 
 def _integers(col: pa.Array) -> np.ndarray | None:

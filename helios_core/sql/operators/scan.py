@@ -297,8 +297,14 @@ class TableScan(Operator):
 
         def filtered(part: pa.RecordBatch) -> pa.RecordBatch | None:
             if narrowing is not None:  # first: it leaves the fewest rows for the terms and their copy
-                part = narrowing.keep(part)
-                if part is None or not parts:
+                hit = narrowing.hits(part)
+                if hit is not None and not hit.true_count:
+                    return None
+                if hit is not None and parts and not flags:  # one copy for the keys and the cheap terms
+                    return apply_scan_terms(part, parts, self.residual_simple, ctx, first=hit)
+                if hit is not None:
+                    part = part.filter(hit)
+                if not parts:
                     return part
             if flags:
                 return kept_rows_column.flagged(part, parts, lambda b: apply_scan_terms(
