@@ -44,12 +44,24 @@ def eval_on_table(c: Compiled, t: pa.Table, ctx: Any) -> pa.Array:
 
 def combined(lt: pa.Table, rt: pa.Table, lids: pa.Array, rids: pa.Array) -> pa.RecordBatch:
     """Rows lt[lids] beside rt[rids] as one batch (positional names)."""
-    cols = [c.take(lids) for c in lt.columns] + [c.take(rids) for c in rt.columns]
-    cols = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in cols]
+    cols = [_taken(c, lids) for c in lt.columns] + [_taken(c, rids) for c in rt.columns]
     n = len(lids)
     if not cols:
         return pa.RecordBatch.from_arrays([pa.nulls(n)], names=["_"]).select([])
     return pa.RecordBatch.from_arrays(cols, names=names(len(cols)))
+
+
+def _taken(c: pa.ChunkedArray | pa.Array, ids: pa.Array) -> pa.Array:
+    """``c.take(ids)`` as one array. Arrow's take over several chunks gives chunks back, copied
+    again into one array: when the take is as long as half the column, the chunks are joined
+    first instead (TPC-H Q3's orders, 4 chunks: 1.2 ms a join); a shorter take is joined after."""
+    if not isinstance(c, pa.ChunkedArray):
+        return c.take(ids)
+    if c.num_chunks == 1:
+        return c.chunk(0).take(ids)
+    if 2 * len(ids) >= len(c):
+        return c.combine_chunks().take(ids)
+    return c.take(ids).combine_chunks()
 
 
 def assemble_batches(kind: str, lt: pa.Table, rt: pa.Table, lids: pa.Array, rids: pa.Array,
