@@ -22,6 +22,7 @@ from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.cast import cast, ts_to_tstz, tstz_to_ts
 from helios_core.sql.functions.datetime_decode import ABBREVIATIONS
+from helios_core.sql.functions.distinct_values import per_distinct
 from helios_core.sql.functions.intervals import interval_fields, intervals_from_rows, make_intervals
 from helios_core.sql.functions.registry import define, no_function, scalar
 from helios_core.sql.functions.vec import Vec, full
@@ -327,6 +328,10 @@ def _per_field_value(fname: str, impl, at: int = 0):
 def _extract(args: list[Vec]) -> Vec:
     field = _field_name(args[0], "extract")
     src = _temporal_source(args[1], "extract", args)
+    return per_distinct(src, lambda values: _extract_of(field, values))
+
+
+def _extract_of(field: str, src: Vec) -> Vec:
     infinite = _infinite_rows(src)
     if infinite is not None:
         src = infinite[0]
@@ -361,6 +366,10 @@ def _julian_of_timestamp(src: Vec) -> Vec:
 def _date_part_one(args: list[Vec]) -> Vec:
     field = _field_name(args[0], "date_part")
     src = _temporal_source(args[1], "date_part", args)
+    return per_distinct(src, lambda values: _date_part_of(field, values))
+
+
+def _date_part_of(field: str, src: Vec) -> Vec:
     if src.type.name == "date":
         src = cast(src, T.TIMESTAMP)
     infinite = _infinite_rows(src)
@@ -393,6 +402,12 @@ _TRUNC_UNITS = {"microseconds": "microsecond", "milliseconds": "millisecond", "s
 def _date_trunc_one(args: list[Vec]) -> Vec:
     field = _canon_field(_field_name(args[0], "date_trunc"))
     src = _temporal_source(args[1], "date_trunc", args)
+    if len(args) == 3 and not args[2].scalar:  # a zone per row: not a function of the value alone
+        return _date_trunc_of(field, src, args)
+    return per_distinct(src, lambda values: _date_trunc_of(field, values, args))
+
+
+def _date_trunc_of(field: str, src: Vec, args: list[Vec]) -> Vec:
     if src.type.name == "date":
         src = cast(src, T.TIMESTAMPTZ)
     if src.type.name == "interval":
