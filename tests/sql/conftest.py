@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import helios_core
+from helios_core.storage import narrowed
 from tests.sql.pg_answers import SETUP, connect_with
 
 
@@ -13,6 +15,17 @@ def answers_session():
     s = connect_with(SETUP)
     yield s
     s.close()
+
+
+@pytest.fixture
+def kept_slices_session():
+    """An in-process session that starts and leaves with no kept slices (storage.narrowed:
+    narrowed decimals and string codes), so what a test keeps is its own."""
+    narrowed.forget()
+    s = helios_core.connect()
+    yield s
+    s.close()
+    narrowed.forget()
 
 
 @pytest.fixture(scope="module")

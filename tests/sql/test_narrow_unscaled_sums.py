@@ -11,22 +11,16 @@ import random
 
 import pytest
 
-import helios_core
 from helios_core.sql.operators import aggregate
-from helios_core.storage import narrowed
 
 D = decimal.Decimal
 ROWS = 5000  # per stored chunk: over the narrowed slices' minimum
 
 
 @pytest.fixture
-def session(monkeypatch):
-    narrowed.forget()
+def session(kept_slices_session, monkeypatch):
     monkeypatch.setattr(aggregate, "WORK_SLICE_ROWS", ROWS)  # a work slice per chunk in a small table
-    s = helios_core.connect()
-    yield s
-    s.close()
-    narrowed.forget()
+    return kept_slices_session
 
 
 def _load(s, rng: random.Random) -> list[tuple]:

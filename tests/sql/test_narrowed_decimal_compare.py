@@ -34,12 +34,8 @@ def _kept_slices() -> int:
 
 
 @pytest.fixture
-def session():
-    narrowed.forget()
-    s = helios_core.connect()
-    yield s
-    s.close()
-    narrowed.forget()
+def session(kept_slices_session):
+    return kept_slices_session
 
 
 def _fill(s, table: str, values: list) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-import helios_core
 from helios_core.storage import narrowed, string_codes
 
 
@@ -18,12 +17,8 @@ def _coded_slices() -> int:
 
 
 @pytest.fixture
-def session():
-    narrowed.forget()
-    s = helios_core.connect()
-    yield s
-    s.close()
-    narrowed.forget()
+def session(kept_slices_session):
+    return kept_slices_session
 
 
 def _groups(s, sql: str) -> list[tuple]:
