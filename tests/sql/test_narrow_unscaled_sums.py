@@ -112,3 +112,14 @@ def test_work_slices_of_different_widths_are_widened_to_one(session, monkeypatch
             want[i % 3] = want.get(i % 3, D(0)) + (D(lo + i % (hi - lo + 1)) / 100) * 2
     assert got == want
     assert seen and all(len(types) == 1 for types in seen)
+
+
+def test_a_large_constant_times_a_column_of_zeros_or_small_values(session):
+    session.execute("CREATE TABLE z (g int, x numeric(10,2), y numeric(10,2))")
+    session.execute(f"INSERT INTO z SELECT i % 3, 0, (i % 2) / 100.0 FROM generate_series(1, {2 * ROWS}) i")
+    got = session.execute("SELECT g, sum(x * 100000), sum(x * 1000000000), sum(y * 1000000), sum(100000 * y) "
+                          "FROM z GROUP BY g ORDER BY g")[-1].rows()
+    for g, a, b, c, d in got:
+        ones = sum(1 for i in range(1, 2 * ROWS + 1) if i % 3 == g and i % 2)
+        assert (a, b) == (0, 0)
+        assert c == d * 10 == D(ones) * D("0.01") * 1000000

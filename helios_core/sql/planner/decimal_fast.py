@@ -158,7 +158,8 @@ def _unscaled_of(c: Any, t: pa.Table, memo: dict) -> tuple[Any, int] | None:
         bound = pa_ * pb  # the product's magnitude is at most the peaks' product
         if scale > 18 or bound >= 10**18:
             return None
-        res = np.multiply(av, bv, dtype=_fitting(bound))
+        # the type holds the operands too: a constant past int16 times a column of zeros
+        res = np.multiply(av, bv, dtype=_fitting(max(bound, pa_, pb)))
     else:
         scale = max(sa, sb)
         if scale > 18:
