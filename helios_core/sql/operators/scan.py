@@ -298,11 +298,11 @@ class TableScan(Operator):
         def filtered(part: pa.RecordBatch) -> pa.RecordBatch | None:
             if narrowing is not None:  # first: it leaves the fewest rows for the terms and their copy
                 hit = narrowing.hits(part)
-                if hit is not None and not hit.true_count:
-                    return None
-                if hit is not None and parts and not flags:  # one copy for the keys and the cheap terms
-                    return apply_scan_terms(part, parts, self.residual_simple, ctx, first=hit)
                 if hit is not None:
+                    if not hit.true_count:
+                        return None
+                    if parts and not flags:  # one copy for the keys and the cheap terms
+                        return apply_scan_terms(part, parts, self.residual_simple, ctx, first=hit)
                     part = part.filter(hit)
                 if not parts:
                     return part
