@@ -1,7 +1,7 @@
 """A scan whose every row the operator above reads (an aggregate, a sort, a window, a hash join,
 through filters and projections) filters its rows in long slices; one under a LIMIT, or streamed
 out, in short ones. Answers are the same either way. COPY FROM appends in runs bounded by rows and
-by the transaction's spill threshold."""
+by the transaction's spill threshold (half of it where the rows spill)."""
 
 from __future__ import annotations
 
@@ -94,14 +94,46 @@ def test_copy_runs_are_bounded_by_rows_and_bytes(monkeypatch):
     assert sum(r.num_rows for r in runs) == 700
 
 
-def test_a_copy_is_appended_in_runs_no_larger_than_the_spill_threshold(tmp_path):
+def _appended_runs(monkeypatch, session) -> list[int]:
+    """The bytes of each run a COPY appends (one ``Transaction.insert`` per run)."""
+    from helios_core.storage.txn import Transaction
+
+    sizes: list[int] = []
+    insert = Transaction.insert
+
+    def spy(self, schema, name, data):
+        sizes.append(data.nbytes)
+        return insert(self, schema, name, data)
+
+    monkeypatch.setattr(Transaction, "insert", spy)
+    session.execute("create table w (a int8, b text)")
+    result = session.execute("COPY w FROM STDIN")[0]
+    batches = [_batch(1000, 200) for _ in range(30)]  # about 6 MB in all, 200 KB a batch
+    session.copy_in(result.copy, iter(batches))
+    assert rows(session, "select count(*), sum(a) from w") == [(30_000, 30 * 999 * 1000 // 2)]
+    return sizes
+
+
+def test_a_spilling_copy_appends_runs_of_half_its_spill_threshold(tmp_path, monkeypatch):
+    """Runs of half the threshold: the spill threads write one run's file while the next is
+    decoded (a run of the whole threshold waited for its own file)."""
     session = helios_core.connect(str(tmp_path / "data"))
     try:
-        session.engine.store.spill_after_bytes = 1 << 20
-        session.execute("create table w (a int8, b text)")
-        result = session.execute("COPY w FROM STDIN")[0]
-        batches = [_batch(1000, 200) for _ in range(30)]  # about 6 MB in all
-        session.copy_in(result.copy, iter(batches))
-        assert rows(session, "select count(*), sum(a) from w") == [(30_000, 30 * 999 * 1000 // 2)]
+        session.engine.store.spill_after_bytes = 2 << 20
+        sizes = _appended_runs(monkeypatch, session)
+        assert len(sizes) >= 5
+        assert max(sizes) < (1 << 20) + 250_000  # half the threshold, plus at most one input batch
+        assert session.engine.store.spill_after_bytes // copy_module.SPILL_SHARE == 1 << 20
+    finally:
+        session.close()
+
+
+def test_a_copy_that_cannot_spill_appends_runs_of_the_whole_threshold(monkeypatch):
+    session = helios_core.connect()  # in memory: nothing spills, the rows stay until commit
+    try:
+        session.engine.store.spill_after_bytes = 2 << 20
+        sizes = _appended_runs(monkeypatch, session)
+        assert max(sizes) >= 2 << 20
+        assert max(sizes) < (2 << 20) + 250_000
     finally:
         session.close()
