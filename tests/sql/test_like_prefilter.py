@@ -1,7 +1,7 @@
 """The LIKE prefilter (helios_core.sql.functions.like_prefilter) gives Arrow's match_like answer exactly:
 random columns of words that form a pattern's pieces across row boundaries, repeat them, overlap
 them, hold multi-byte characters and NULLs, as string and large_string, whole and sliced; patterns
-of several pieces anchored at either end or not."""
+of several pieces anchored at either end or not; the buffer's words compared in one block or many."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from helios_core.sql.functions import like_prefilter
 from helios_core.sql.functions.like_prefilter import match_like
 
 WORDS = ["special", "requests", "ab", "abc", "é", "日本語", "xyz", "%", "_", "\\", "spe", "cial", "aaaa", "a", "", " "]
@@ -23,8 +24,11 @@ PATTERNS = ["%special%requests%", "special%", "%requests", "%abc%", "%aaaaaaa%",
             "%special%\\_", "requests%requests", "%requests%requests%", "a%specialspecial%a", "%special%requests"]
 
 
+@pytest.mark.parametrize("block_words", [None, 37])  # 37: the buffer's words compared in many small blocks
 @pytest.mark.parametrize("seed", range(8))
-def test_same_rows_as_arrows_kernel(seed: int) -> None:
+def test_same_rows_as_arrows_kernel(seed: int, block_words: int | None, monkeypatch) -> None:
+    if block_words is not None:
+        monkeypatch.setattr(like_prefilter, "BLOCK_WORDS", block_words)
     rng = random.Random(seed)
     n = rng.choice([4096, 5003, 9000])
     values = [None if rng.random() < 0.05 else "".join(rng.choice(WORDS) for _ in range(rng.randint(0, 8)))

@@ -11,8 +11,9 @@ boundary, so a row without the piece's bytes cannot match.
 
 How a piece of 7 bytes or more is found: any occurrence holds a 4-byte word aligned to 4 in the
 buffer that equals one of the piece's four windows starting at bytes 0..3. One comparison per
-window over the buffer viewed as aligned words gives the candidate words; each candidate is then
-checked byte by byte at the start it implies. Shorter pieces (common in the text, and with no such
+window over the buffer viewed as aligned words (a cache-sized block of words at a time) gives the
+candidate words; as a word equals one window at most, each gives one start, in order, which is
+then checked against the whole piece. Shorter pieces (common in the text, and with no such
 guarantee) stay with Arrow's kernel.
 Written here because neither Arrow nor numpy offers a multi-occurrence substring search over a
 buffer.
@@ -31,6 +32,7 @@ __all__ = ["match_like"]
 MIN_ROWS = 4096  # below this Arrow's kernel alone is as quick
 MIN_PIECE = 7  # bytes: every occurrence then holds a whole aligned 4-byte word
 WORD = 4
+BLOCK_WORDS = 1 << 17  # words compared at a time (512 KB of the buffer)
 _OFFSET_TYPES = {pa.string(): np.int32, pa.large_string(): np.int64}
 
 
@@ -103,7 +105,7 @@ def _rows_containing(strings: pa.Array, offset_type: type, piece: bytes) -> np.n
         return np.empty(0, dtype=np.int64)
     buf = np.frombuffer(data, dtype=np.uint8)
     starts = _occurrences(buf, int(offsets[0]), int(offsets[-1]), piece)
-    rows = np.searchsorted(offsets, starts, side="right") - 1
+    rows = np.searchsorted(offsets, starts.astype(offsets.dtype, copy=False), side="right") - 1
     rows = rows[starts + len(piece) <= offsets[rows + 1]]  # not running on into the next row
     return _distinct_sorted(rows)
 
@@ -115,26 +117,51 @@ def _occurrences(buf: np.ndarray, lo: int, hi: int, piece: bytes) -> np.ndarray:
     end = base + (hi - base) // WORD * WORD
     words = buf[base:end].view(np.uint32)
     keys = [int(np.frombuffer(piece[k:k + WORD], dtype=np.uint32)[0]) for k in range(WORD)]
-    hit = None
-    for key in set(keys):
-        eq = words == key
-        hit = eq if hit is None else np.logical_or(hit, eq, out=hit)
-    where = np.flatnonzero(hit)
+    where = _words_equal_to_any(words, keys)
     seen = words[where]
     found: list[np.ndarray] = []
-    for k in range(WORD):  # the aligned word holds piece[k:k+4]: the piece starts k bytes before it
-        starts = base + where[seen == keys[k]] * WORD - k
-        starts = starts[(starts >= lo) & (starts + n <= hi)]
-        found.append(_verified(buf, starts, piece))
+    if len(set(keys)) == WORD:  # a word equals one window at most: one start per word, in order
+        shift = np.zeros(len(where), dtype=np.int64)
+        for k in range(1, WORD):
+            shift[seen == keys[k]] = k
+        starts = base + where * WORD - shift
+        found.append(_verified(buf, starts[(starts >= lo) & (starts + n <= hi)], piece))
+    else:
+        for k in range(WORD):  # the aligned word holds piece[k:k+4]: the piece starts k bytes before it
+            starts = base + where[seen == keys[k]] * WORD - k
+            starts = starts[(starts >= lo) & (starts + n <= hi)]
+            found.append(_verified(buf, starts, piece))
     # an occurrence whose aligned word would lie past `end` (the region's last partial word)
     tail_from = max(lo, end - n + 1)
     tail = bytes(buf[tail_from:hi])
     extra = [tail_from + i for i in range(len(tail)) if tail.startswith(piece, i)]
     if extra:
         found.append(np.array(extra, dtype=np.int64))
+    if len(found) == 1:
+        return found[0]
     out = np.concatenate(found).astype(np.int64, copy=False)
     out.sort()
     return _distinct_sorted(out)
+
+
+def _words_equal_to_any(words: np.ndarray, keys: list[int]) -> np.ndarray:
+    """Indices of the words equal to one of ``keys``, compared a block at a time: each block's
+    comparisons and their union stay in the processor's cache (over a whole slice's buffer, each
+    comparison's pass went out to memory: 4.5 against 2.9 ms a 524,288-row slice)."""
+    hit = np.empty(min(BLOCK_WORDS, len(words)), dtype=bool)
+    other = np.empty_like(hit)
+    found = []
+    for at in range(0, len(words), BLOCK_WORDS):
+        block = words[at:at + BLOCK_WORDS]
+        h, o = hit[:len(block)], other[:len(block)]
+        np.equal(block, keys[0], out=h)
+        for key in dict.fromkeys(keys[1:]):
+            if key != keys[0]:
+                np.logical_or(h, np.equal(block, key, out=o), out=h)
+        where = np.flatnonzero(h)
+        if len(where):
+            found.append(where + at)
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
 def _verified(buf: np.ndarray, starts: np.ndarray, piece: bytes) -> np.ndarray:
