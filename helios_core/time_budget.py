@@ -38,7 +38,14 @@ _PREPARED_ONLY: ContextVar[bool] = ContextVar("helios_time_budget_prepared_only"
 
 
 class BudgetExceeded(BaseException):
-    """The work inside ``time_budget`` ran past its budget (at a cancellation check)."""
+    """The work inside ``time_budget`` ran past its budget (at a cancellation check), or would
+    have waited. ``lock_wait``: for a wait on another transaction's row lock, an object whose
+    ``await lock_wait.ended(seconds)`` waits on the caller's asyncio loop for that transaction to
+    end (True) before the statement is tried again (helios_core.storage.lock_wait); else None."""
+
+    def __init__(self, lock_wait: object = None) -> None:
+        super().__init__()
+        self.lock_wait = lock_wait
 
 
 class time_budget:  # lower case: used as a function, ``with time_budget(seconds):``
@@ -67,11 +74,12 @@ def check() -> None:
         raise BudgetExceeded()
 
 
-def inline() -> None:
-    """Called before anything that would wait (a CPU-quota queue): inside a budget, hand the
-    statement back (BudgetExceeded) so that its caller runs it in a worker thread instead."""
+def inline(lock_wait: object = None) -> None:
+    """Called before anything that would wait (a CPU-quota queue, a row lock): inside a budget,
+    hand the statement back (BudgetExceeded, carrying ``lock_wait``) so that its caller waits
+    elsewhere and runs it again."""
     if _DEADLINE.get() is not None:
-        raise BudgetExceeded()
+        raise BudgetExceeded(lock_wait)
 
 
 def active() -> bool:

@@ -37,6 +37,7 @@ from helios_core.storage import spill
 from helios_core.storage.catalog import CATALOG, CatalogOps
 from helios_core.storage.errors import InvalidTransactionState, ReadOnlyTransaction
 from helios_core.storage.layer import Branch, Layer
+from helios_core.storage.lock_wait import LockWaitOnLoop
 from helios_core.storage.locmap import LocMap
 from helios_core.storage.reads import READ_COMMITTED, ReadOps
 from helios_core.storage.schema import TableDef, WriteOutcome
@@ -107,6 +108,7 @@ class Transaction(ReadOps, CatalogOps):
         self.txid = store._next_txid()
         self.state = "active"
         self._done: threading.Event | None = None  # made when someone waits (most never are)
+        self._on_end: list[Callable[[], None]] | None = None  # when_ended's callbacks
         self._ended = False
         self.waiting_for: Transaction | None = None
         self.commit_ts: int | None = None
@@ -428,8 +430,23 @@ class Transaction(ReadOps, CatalogOps):
         with _DONE_LOCK:
             self._ended = True
             ev = self._done
+            callbacks, self._on_end = self._on_end, None
         if ev is not None:
             ev.set()
+        if callbacks:
+            for callback in callbacks:
+                callback()
+
+    def when_ended(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` (on the ending thread, so it must be quick and thread-safe) once the
+        transaction has ended; at once if it has."""
+        with _DONE_LOCK:
+            if not self._ended:
+                if self._on_end is None:
+                    self._on_end = []
+                self._on_end.append(callback)
+                return
+        callback()
 
     # ------------------------------------------------------------- savepoints
     def savepoint(self, name: str | None = None) -> Any:
@@ -494,11 +511,13 @@ class Transaction(ReadOps, CatalogOps):
     rollback_to_savepoint = rollback_to
 
     # ------------------------------------------------------------- waiting
-    def _wait_for(self, other: Transaction, nowait: bool) -> None:
-        """Block until `other` ends, as a row-lock waiter (deadlock check + lock_timeout)."""
+    def _wait_for(self, other: Transaction, nowait: bool, row: Any = None) -> None:
+        """Block until `other` ends, as a row-lock waiter (deadlock check + lock_timeout). ``row``
+        (the row's identity, where known) queues waiters for one row in turn on an event loop."""
         if nowait:
             raise LockNotAvailable("could not obtain lock on row")
-        time_budget.inline()  # tried on a protocol's event loop: it waits in a worker thread instead
+        # tried on a protocol's event loop: handed back, to wait there (without lock_timeout) or in a worker
+        time_budget.inline(None if self.lock_timeout else LockWaitOnLoop(self, other, row))
         with self.store.mu:
             if reaches(other, self):
                 raise DeadlockDetected(
@@ -1101,7 +1120,7 @@ class Transaction(ReadOps, CatalogOps):
                             w.ended_locs.append(info)
                             w.ended_rowids.append(r)
                         return 1
-            self._wait_for(other, False)
+            self._wait_for(other, False, (id(layer), r))
 
     def _lock_changed_row(self, layer: Layer, r: int, mode: str) -> Transaction | None:
         """READ COMMITTED found row ``r`` replaced by a commit after the statement's snapshot: lock

@@ -11,6 +11,8 @@ a full buffer), which keeps a pgbench round trip to one write.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import functools
 import logging
@@ -25,7 +27,7 @@ import anyio.abc
 import attrs
 import pyarrow as pa
 
-from helios_core.errors import HeliosError, from_engine_failure
+from helios_core.errors import HeliosError, QueryCanceled, from_engine_failure
 from helios_core.session import (
     BudgetExceeded,
     Result,
@@ -66,6 +68,7 @@ if TYPE_CHECKING:  # pragma: no cover
 FLUSH_AT = 64 * 1024
 INLINE_BUDGET = 0.001  # seconds: a plain read this quick runs on the event loop (see run_statement)
 WRITE_BUDGET = 0.008  # seconds: a prepared batch INSERT tried on the event loop (see run_write)
+LOCK_WAIT_ON_LOOP = 0.25  # seconds a short statement waits on the loop for row locks before a worker waits
 WRITE_BACKOFF_MAX = 64  # statements run in workers after a write handed back, at most
 NOTIFY_POLL_SECONDS = 0.02  # how often an idle listening connection looks for notifications
 # set_config(...) in any case (a search, not a lower-cased copy of a 60 kB batch on the event loop)
@@ -211,6 +214,8 @@ class PgConnection:
         # COPY TO STDOUT sends rows the session already produced: a cancel request then stops the
         # sending (None: no COPY out under way; False/True: under way, cancelled)
         self.copy_out_cancelled: bool | None = None
+        # set while a statement waits on the loop for a row lock (run_statement): a cancel ends it
+        self.lock_wait_interrupt: Any = None
         self.settings_dirty = True  # re-read session settings (ParameterStatus, TimeZone) at next ready
         self.reported_version: tuple[Any, int] | None = None  # (session, its settings_version) when last read
         self.fast_reads = False  # this connection's plain reads finish within INLINE_BUDGET
@@ -304,7 +309,9 @@ class PgConnection:
 
         ``short``: the engine knows the statement is short and can be run again (PreparedStatement.short:
         a point read or write, BEGIN; a write that would wait is undone and handed back): it is tried
-        inline as a plain read is, in or out of a transaction block. Under a CPU-starved machine the
+        inline as a plain read is, in or out of a transaction block. One that meets a row lock waits
+        on the loop for the holder to end and is tried again (up to LOCK_WAIT_ON_LOOP seconds in all,
+        then in a worker, whose wait checks cancel requests, timeouts and deadlocks). Under a CPU-starved machine the
         same rule sends it to worker threads (a loop preempted mid-statement overruns the budget).
 
         A worker-thread hop costs two thread switches, more than a primary-key read itself. A
@@ -316,16 +323,26 @@ class PgConnection:
         """
         inline = may_inline and self.server.inline_reads and (short or _is_plain_read(sql))
         if inline and self.fast_reads and (short or self.tx_status() == "I"):
-            started = time.perf_counter()
-            try:
-                with time_budget(INLINE_BUDGET * 2):
-                    out = _with_session(self.session, fn, ())
-            except BudgetExceeded:
-                self.fast_reads = False
-                self.log.debug("postgres pid %d: statement over its inline budget; running it in a worker", self.pid)
-            else:
-                self.fast_reads = time.perf_counter() - started < INLINE_BUDGET
-                return out
+            waited = 0.0
+            while True:
+                started = time.perf_counter()
+                try:
+                    with time_budget(INLINE_BUDGET * 2):
+                        out = _with_session(self.session, fn, ())
+                except BudgetExceeded as exc:
+                    if exc.lock_wait is not None:  # a row lock: wait for its holder here, then again
+                        if waited < LOCK_WAIT_ON_LOOP and await self._lock_released(exc.lock_wait,
+                                                                                     LOCK_WAIT_ON_LOOP - waited):
+                            waited += time.perf_counter() - started
+                            continue
+                        break  # long: the worker's wait checks cancels, timeouts and deadlocks
+                    self.fast_reads = False
+                    self.log.debug("postgres pid %d: statement over its inline budget; running it in a worker",
+                                   self.pid)
+                    break
+                else:
+                    self.fast_reads = time.perf_counter() - started < INLINE_BUDGET
+                    return out
         if not inline:
             return await self.run_encoding(fn)
         cost = [0.0]
@@ -342,6 +359,24 @@ class PgConnection:
         out = await self.run_encoding(timed)
         self.fast_reads = cost[0] < INLINE_BUDGET
         return out
+
+    async def _lock_released(self, lock_wait: Any, seconds: float) -> bool:
+        """Wait on the loop for a row lock's holder to end (True). Not under statement_timeout (the
+        worker's run would start its clock again); a cancel request meanwhile fails the statement
+        (and the transaction block, as a cancel in the engine does)."""
+        timeout = self.session.settings_obj.get("statement_timeout")
+        if timeout and parse_duration_ms(timeout):
+            return False
+        interrupt = asyncio.get_running_loop().create_future()
+        self.lock_wait_interrupt = interrupt
+        try:
+            ended = await lock_wait.ended(seconds, interrupt)
+        finally:
+            self.lock_wait_interrupt = None
+        if interrupt.done():  # as if cancelled in the engine: a transaction block is aborted too
+            self.session.statement_failed()
+            raise QueryCanceled("canceling statement due to user request")
+        return ended
 
     async def run_write(self, fn: Callable[..., Any]) -> Any:
         """An INSERT (simple query, or a portal's Execute): tried on the event loop first, in the
@@ -721,8 +756,13 @@ class PgConnection:
         return received[0]
 
     def cancel(self) -> None:
+        """A cancel request (CancelRequest, pg_cancel_backend; from any thread)."""
         if self.copy_out_cancelled is not None:
             self.copy_out_cancelled = True
+        interrupt = self.lock_wait_interrupt
+        if interrupt is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is gone
+                interrupt.get_loop().call_soon_threadsafe(_set_once, interrupt)
         if self.session is not None:
             try:
                 self.session.cancel()
@@ -1830,3 +1870,8 @@ def _peer_of(stream: Any) -> str:
     if isinstance(addr, tuple):
         return str(addr[0])
     return str(addr)
+
+
+def _set_once(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)

@@ -1,14 +1,16 @@
-"""Short statements (point reads and writes, BEGIN) run on the event loop; the ones that meet a wait
-go to a worker thread and are applied exactly once, while other clients keep being answered."""
+"""Short statements (point reads and writes, BEGIN) run on the event loop; one that meets a row lock
+waits for it on the loop (cancellable) and then in a worker thread, and is applied exactly once,
+while other clients keep being answered."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
 import psycopg
 import pytest
-from helios_protocol_pg.connection import _is_plain_read
+from helios_protocol_pg.connection import PgConnection, _is_plain_read
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -70,6 +72,94 @@ def test_a_point_write_that_waits_for_a_row_lock(dsn: str, table: str) -> None:
     finally:
         for conn in (a, b, c):
             conn.close()
+
+
+@pytest.mark.parametrize("how", ["cancel request", "pg_cancel_backend"])
+def test_a_cancel_reaches_a_point_write_waiting_for_a_row_lock(dsn: str, table: str, how: str) -> None:
+    """B waits on the event loop for A's row lock; a cancel request (or pg_cancel_backend from C)
+    fails B's statement with 57014 while A still holds the lock, and B's connection goes on."""
+    a = psycopg.connect(dsn)
+    b = psycopg.connect(dsn, autocommit=True, prepare_threshold=0)
+    c = psycopg.connect(dsn, autocommit=True)
+    try:
+        for _ in range(5):  # prepared, and known to be quick: tried on the loop
+            b.execute("update short_acc set abalance = abalance + %s where aid = %s", (1, 6))
+        a.execute("update short_acc set abalance = abalance + 100 where aid = 6")
+        outcome: list[BaseException] = []
+
+        def blocked() -> None:
+            try:
+                b.execute("update short_acc set abalance = abalance + %s where aid = %s", (10, 6))
+            except BaseException as exc:  # noqa: BLE001 - recorded for the assertion below
+                outcome.append(exc)
+
+        t = threading.Thread(target=blocked)
+        t.start()
+        time.sleep(0.15)  # inside the wait on the loop (which lasts up to 0.25 s before a worker's)
+        if how == "cancel request":
+            b.cancel()
+        else:
+            assert c.execute("select pg_cancel_backend(%s)", (b.info.backend_pid,)).fetchone() == (True,)
+        t.join(10)
+        assert not t.is_alive() and outcome and isinstance(outcome[0], psycopg.errors.QueryCanceled)
+        a.commit()
+        b.execute("update short_acc set abalance = abalance + %s where aid = %s", (1000, 6))
+        assert c.execute("select abalance from short_acc where aid = 6").fetchone() == (1105,)
+        # in a transaction block the cancel aborts the block, as PostgreSQL's does
+        a.execute("update short_acc set abalance = abalance + 1 where aid = 6")
+        b.autocommit = False
+        b.execute("select 1")
+        t = threading.Thread(target=blocked)
+        outcome.clear()
+        t.start()
+        time.sleep(0.15)
+        b.cancel()
+        t.join(10)
+        assert outcome and isinstance(outcome[0], psycopg.errors.QueryCanceled)
+        with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+            b.execute("select 1")
+        b.rollback()
+        a.commit()
+    finally:
+        for conn in (a, b, c):
+            conn.close()
+
+
+def test_a_cancel_request_wakes_a_wait_on_the_loop_at_once() -> None:
+    """The connection's cancel (from the loop or a worker thread) sets the future its statement's
+    row-lock wait on the loop watches, so the wait ends then rather than at its bound."""
+    async def run() -> None:
+        conn = PgConnection.__new__(PgConnection)  # only the parts cancel() touches
+        conn.copy_out_cancelled, conn.session = None, None
+        conn.lock_wait_interrupt = asyncio.get_running_loop().create_future()
+        threading.Thread(target=conn.cancel).start()
+        await asyncio.wait_for(conn.lock_wait_interrupt, 2)
+
+    asyncio.run(run())
+
+
+def test_writers_of_one_row_in_transaction_blocks_keep_every_change(dsn: str, table: str) -> None:
+    """Six clients each add 1 to one row in 25 transaction blocks (prepared statements, as
+    pgbench's TPC-B does): they queue for the row on the event loop and none of the 150 changes
+    is lost; another client is answered meanwhile."""
+    def client() -> None:
+        with psycopg.connect(dsn, prepare_threshold=0) as conn:
+            for i in range(25):
+                conn.execute("update short_acc set abalance = abalance + %s where aid = %s", (1, 8))
+                conn.execute("update short_acc set note = %s where aid = %s", (f"{i}", 9))
+                conn.commit()
+
+    threads = [threading.Thread(target=client) for _ in range(6)]
+    for t in threads:
+        t.start()
+    with psycopg.connect(dsn, autocommit=True) as other:
+        started = time.perf_counter()
+        assert other.execute("select 1").fetchone() == (1,)
+        assert time.perf_counter() - started < 2.0
+    for t in threads:
+        t.join(60)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("select abalance from short_acc where aid = 8").fetchone() == (150,)
 
 
 def test_a_point_write_over_the_budget_is_applied_once(dsn: str, table: str) -> None:
