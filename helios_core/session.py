@@ -49,7 +49,10 @@ Trying a cheap read inline: ``with time_budget(seconds): session.execute(sql)`` 
 A write is tried the same way with ``time_budget(seconds, prepared_only=True)``: the engine
 runs it only when it is a batch INSERT whose shape is already prepared and hands anything
 else back (``BudgetExceeded``) before it writes, undoing what it wrote if the budget runs out;
-the protocol then runs it in a worker thread.
+the protocol then runs it in a worker thread. A statement handed back because it met another
+transaction's row lock carries ``exc.lock_wait``: ``await exc.lock_wait.ended(seconds, interrupt)``
+waits on the protocol's asyncio loop for the lock (True: try the statement again; False: run it in
+a worker, whose wait checks cancels, timeouts and deadlocks; see ``helios_core.storage.lock_wait``).
 
 Worker threads: run each statement inside ``statement_turn()`` and wrap anything the statement
 waits for outside the engine (the client's COPY data) in ``statement_waiting()``, then call
