@@ -97,12 +97,21 @@ class LockWaitOnLoop:
     waiter: Transaction
     holder: Transaction
     row: Any = None  # the row's identity: waiters for one row are woken in turn (None: all at once)
+    interrupted: bool = False  # interrupt() was called: the wait ends, and ended() says False
+    _waiting: _Waiting | None = None  # while ended() waits
 
-    async def ended(self, seconds: float, interrupt: asyncio.Future | None = None) -> bool:
+    def interrupt(self) -> None:
+        """End the wait now (a cancel request; from any thread)."""
+        self.interrupted = True
+        waiting = self._waiting
+        if waiting is not None:
+            waiting.wake()
+
+    async def ended(self, seconds: float) -> bool:
         """Wait on the running asyncio loop, up to ``seconds``, for the holder to end (or, queued
         behind other waiters for the row, for the one before to take it and end). False when it did
-        not, when ``interrupt`` (the caller's cancel request) was set first, or when waiting would
-        close a cycle of waits (the worker's wait reports that one)."""
+        not, when ``interrupt()`` came first, or when waiting would close a cycle of waits (the
+        worker's wait reports that one)."""
         waiter, holder = self.waiter, self.holder
         with waiter.store.mu:
             if reaches(holder, waiter):
@@ -110,16 +119,19 @@ class LockWaitOnLoop:
             waiter.waiting_for = holder
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-        waiting = _Waiting(waiter, done, loop)
-        if self.row is None:
+        waiting = self._waiting = _Waiting(waiter, done, loop)
+        if self.interrupted:  # before the wait began (interrupt() saw no _waiting)
+            _set_once(done)
+        elif self.row is None:
             holder.when_ended(waiting.wake)
         else:
             _enqueue(holder, self.row, waiting)
         try:
-            waits = (done,) if interrupt is None else (done, interrupt)
-            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((done,), timeout=seconds)
         finally:
             waiter.waiting_for = None
+            self._waiting = None
             if not done.done():
                 done.cancel()  # a queue that reaches this waiter passes it by
-        return done.done() and not done.cancelled() and not (interrupt is not None and interrupt.done())
+        # an interrupted waiter's future is set too, so a queue that reaches it passes it by
+        return done.done() and not done.cancelled() and not self.interrupted

@@ -517,7 +517,8 @@ class Transaction(ReadOps, CatalogOps):
         if nowait:
             raise LockNotAvailable("could not obtain lock on row")
         # tried on a protocol's event loop: handed back, to wait there (without lock_timeout) or in a worker
-        time_budget.inline(None if self.lock_timeout else LockWaitOnLoop(self, other, row))
+        if time_budget.active():
+            time_budget.inline(None if self.lock_timeout else LockWaitOnLoop(self, other, row))
         with self.store.mu:
             if reaches(other, self):
                 raise DeadlockDetected(

@@ -7,6 +7,7 @@ cancel ends the wait, and a wait that would close a cycle is refused."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pyarrow as pa
 import pytest
@@ -126,12 +127,16 @@ def test_a_cancel_ends_the_wait(store: Store) -> None:
         holder = store.begin("db")
         assert _update(holder) == 1
         waiter = store.begin("db")
-        interrupt = asyncio.get_running_loop().create_future()
-        waiting = asyncio.create_task(_handed_back(waiter).ended(10, interrupt))
+        lock_wait = _handed_back(waiter)
+        waiting = asyncio.create_task(lock_wait.ended(10))
         await asyncio.sleep(0.05)
-        interrupt.set_result(None)
+        threading.Thread(target=lock_wait.interrupt).start()  # a cancel request comes from anywhere
         assert await asyncio.wait_for(waiting, 1) is False
         assert waiter.waiting_for is None
+        early = _handed_back(store.begin("db"))
+        early.interrupt()  # before the wait began: it ends at once
+        assert await asyncio.wait_for(early.ended(10), 1) is False
+        early.waiter.rollback()
         holder.rollback()
         waiter.rollback()
 

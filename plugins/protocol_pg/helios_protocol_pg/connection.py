@@ -11,8 +11,6 @@ a full buffer), which keeps a pgbench round trip to one write.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import functools
 import logging
@@ -215,7 +213,7 @@ class PgConnection:
         # sending (None: no COPY out under way; False/True: under way, cancelled)
         self.copy_out_cancelled: bool | None = None
         # set while a statement waits on the loop for a row lock (run_statement): a cancel ends it
-        self.lock_wait_interrupt: Any = None
+        self.lock_wait: Any = None
         self.settings_dirty = True  # re-read session settings (ParameterStatus, TimeZone) at next ready
         self.reported_version: tuple[Any, int] | None = None  # (session, its settings_version) when last read
         self.fast_reads = False  # this connection's plain reads finish within INLINE_BUDGET
@@ -367,13 +365,12 @@ class PgConnection:
         timeout = self.session.settings_obj.get("statement_timeout")
         if timeout and parse_duration_ms(timeout):
             return False
-        interrupt = asyncio.get_running_loop().create_future()
-        self.lock_wait_interrupt = interrupt
+        self.lock_wait = lock_wait
         try:
-            ended = await lock_wait.ended(seconds, interrupt)
+            ended = await lock_wait.ended(seconds)
         finally:
-            self.lock_wait_interrupt = None
-        if interrupt.done():  # as if cancelled in the engine: a transaction block is aborted too
+            self.lock_wait = None
+        if lock_wait.interrupted:  # as if cancelled in the engine: a transaction block is aborted too
             self.session.statement_failed()
             raise QueryCanceled("canceling statement due to user request")
         return ended
@@ -759,10 +756,9 @@ class PgConnection:
         """A cancel request (CancelRequest, pg_cancel_backend; from any thread)."""
         if self.copy_out_cancelled is not None:
             self.copy_out_cancelled = True
-        interrupt = self.lock_wait_interrupt
-        if interrupt is not None:
-            with contextlib.suppress(RuntimeError):  # the loop is gone
-                interrupt.get_loop().call_soon_threadsafe(_set_once, interrupt)
+        lock_wait = self.lock_wait
+        if lock_wait is not None:
+            lock_wait.interrupt()
         if self.session is not None:
             try:
                 self.session.cancel()
@@ -1870,8 +1866,3 @@ def _peer_of(stream: Any) -> str:
     if isinstance(addr, tuple):
         return str(addr[0])
     return str(addr)
-
-
-def _set_once(future: asyncio.Future) -> None:
-    if not future.done():
-        future.set_result(None)

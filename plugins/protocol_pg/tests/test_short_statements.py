@@ -4,7 +4,6 @@ while other clients keep being answered."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 
@@ -126,16 +125,20 @@ def test_a_cancel_reaches_a_point_write_waiting_for_a_row_lock(dsn: str, table: 
 
 
 def test_a_cancel_request_wakes_a_wait_on_the_loop_at_once() -> None:
-    """The connection's cancel (from the loop or a worker thread) sets the future its statement's
-    row-lock wait on the loop watches, so the wait ends then rather than at its bound."""
-    async def run() -> None:
-        conn = PgConnection.__new__(PgConnection)  # only the parts cancel() touches
-        conn.copy_out_cancelled, conn.session = None, None
-        conn.lock_wait_interrupt = asyncio.get_running_loop().create_future()
-        threading.Thread(target=conn.cancel).start()
-        await asyncio.wait_for(conn.lock_wait_interrupt, 2)
+    """The connection's cancel (from the loop or a worker thread) interrupts its statement's
+    row-lock wait on the loop, so the wait ends then rather than at its bound."""
+    class Waiting:
+        def __init__(self) -> None:
+            self.interrupts = threading.Event()
 
-    asyncio.run(run())
+        def interrupt(self) -> None:
+            self.interrupts.set()
+
+    conn = PgConnection.__new__(PgConnection)  # only the parts cancel() touches
+    conn.copy_out_cancelled, conn.session = None, None
+    conn.lock_wait = Waiting()
+    threading.Thread(target=conn.cancel).start()
+    assert conn.lock_wait.interrupts.wait(2)
 
 
 def test_writers_of_one_row_in_transaction_blocks_keep_every_change(dsn: str, table: str) -> None:
