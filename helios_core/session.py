@@ -50,9 +50,16 @@ A write is tried the same way with ``time_budget(seconds, prepared_only=True)``:
 runs it only when it is a batch INSERT whose shape is already prepared and hands anything
 else back (``BudgetExceeded``) before it writes, undoing what it wrote if the budget runs out;
 the protocol then runs it in a worker thread. A statement handed back because it met another
-transaction's row lock carries ``exc.lock_wait``: ``await exc.lock_wait.ended(seconds, interrupt)``
+transaction's row lock carries ``exc.lock_wait``: ``await exc.lock_wait.ended(seconds)``
 waits on the protocol's asyncio loop for the lock (True: try the statement again; False: run it in
-a worker, whose wait checks cancels, timeouts and deadlocks; see ``helios_core.storage.lock_wait``).
+a worker, whose wait checks cancels, timeouts and deadlocks; see ``helios_core.storage.lock_wait``);
+a cancel request meanwhile calls ``exc.lock_wait.interrupt()`` (from any thread), which ends the wait
+with False and sets ``exc.lock_wait.interrupted``.
+
+Ending a transaction block (``PreparedStatement.ends_block``, or a query string that is only
+COMMIT/END/ROLLBACK/ABORT) cannot be tried and handed back: a commit must not run twice. When
+``session.ending_is_quick()`` says it does little work, a protocol may run it on its event loop
+directly (no budget); otherwise in a worker thread.
 
 Worker threads: run each statement inside ``statement_turn()`` and wrap anything the statement
 waits for outside the engine (the client's COPY data) in ``statement_waiting()``, then call
@@ -297,6 +304,8 @@ class PreparedStatement:
     # every execution is short and never waits (a primary-key point read, BEGIN): a protocol may
     # run it on its event loop instead of handing it to a worker thread
     short: bool = False
+    # COMMIT, END, ROLLBACK or ABORT of the transaction block (Session.ending_is_quick)
+    ends_block: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -381,6 +390,13 @@ class Session:
     def execute_prepared(self, stmt: PreparedStatement, params: Sequence[Any], *,
                          stream: bool = False) -> Result:  # pragma: no cover
         raise NotImplementedError
+
+    def ending_is_quick(self) -> bool:
+        """Ending the transaction block now (COMMIT, END, ROLLBACK, ABORT) does little work: nothing
+        deferred to check, no cursor or temporary table to settle, no DDL, few written rows, and the
+        log's fsyncs are quick. A protocol may then run that statement on its event loop, where a
+        worker thread's two switches would cost more than the commit's own work."""
+        return False
 
     def execute_point(self, stmt: PreparedStatement, params: Sequence[Any]) -> Result | None:
         """A shortcut a protocol may try before ``execute_prepared``: the same Result for a statement

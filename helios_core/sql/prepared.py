@@ -189,7 +189,8 @@ def prepare_statement(session: Any, st: Statement | None, sql: str, param_type_o
         columns = _plan(session, pp)
     return PreparedStatement(sql=sql, param_type_oids=[_client_oid(t) for t in pp.param_types], columns=columns, plan=pp,
                              param_types=[t.sql_name() for t in pp.param_types],
-                             param_catalog_oids=_catalog_oids(pp.param_types), short=_is_short(pp))
+                             param_catalog_oids=_catalog_oids(pp.param_types), short=_is_short(pp),
+                             ends_block=_ends_block(pp))
 
 
 INLINE_VALUES = 8192  # a batch with more values is not run inline (time_budget): its cost grows with them
@@ -209,6 +210,12 @@ def is_inline_batch(session: Any, stmt: PreparedStatement) -> bool:
 def _is_short(pp: PreparedPlan) -> bool:
     """Every execution is short (PreparedStatement.short): a point read or write, BEGIN."""
     return _is_point_read(pp) or pp.point_write or _is_instant(pp)
+
+
+def _ends_block(pp: PreparedPlan) -> bool:
+    """COMMIT, END, ROLLBACK, ABORT (PreparedStatement.ends_block; not ROLLBACK TO SAVEPOINT)."""
+    st = pp.statement
+    return st is not None and isinstance(st.ast, Utility) and st.ast.kind in ("commit", "rollback")
 
 
 def _is_instant(pp: PreparedPlan) -> bool:

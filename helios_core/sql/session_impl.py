@@ -1422,6 +1422,9 @@ class SqlSession(Session):
             self.tx.end_implicit()
         return result
 
+    def ending_is_quick(self) -> bool:
+        return self.tx.ending_is_small() and self.engine.store.commits_are_quick()
+
     def _commit_would_wait(self) -> bool:
         """A statement run now would end with a commit whose fsync is slow (Store.commits_are_quick)."""
         return not self.tx.in_block and not self.engine.store.commits_are_quick()

@@ -163,6 +163,16 @@ class TransactionState:
     def rollback(self) -> None:
         self._finish(commit=False)
 
+    def ending_is_small(self) -> bool:
+        """COMMIT or ROLLBACK of this block now does work for a few rows only (Session.ending_is_quick):
+        no deferred constraint to check, no cursor to close or keep, no ON COMMIT action on a
+        temporary table, no DDL (its commit replans every session's statements), a small write set."""
+        if not self.in_block or self.wrote_ddl or self.session.cursors or getattr(self.session, "temp_on_commit", None):
+            return False
+        if self.deferred is not None and self.deferred.pending:
+            return False
+        return self.txn is None or self.txn.writes_are_small()
+
     def end_implicit(self) -> None:
         """End of a query string / prepared execution outside a block: commit."""
         if not self.in_block:

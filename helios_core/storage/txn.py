@@ -52,6 +52,8 @@ if TYPE_CHECKING:  # pragma: no cover
 REPEATABLE_READ = "repeatable read"
 _DONE_LOCK = threading.Lock()  # orders a transaction's end with the making of its ``done`` event
 LOCK_WAIT_SLICE = 0.05  # seconds a lock waiter sleeps between looks at its interrupt_check
+SMALL_WRITE_BYTES = 256 << 10  # writes_are_small: new row versions held in memory
+SMALL_WRITE_ITEMS = 256  # writes_are_small: new chunks and ended versions
 
 _EMPTY = pa.array([], pa.int64())
 
@@ -284,6 +286,19 @@ class Transaction(ReadOps, CatalogOps):
                 self.rollback()
                 raise
         return self.store._commit(self)
+
+    def writes_are_small(self) -> bool:
+        """Committing or rolling back costs little: at most SMALL_WRITE_BYTES of new row versions,
+        none spilled, and at most SMALL_WRITE_ITEMS chunks and ended versions (their log record is
+        encoded, and their stamps applied, in proportion)."""
+        if self.resident_new_bytes > SMALL_WRITE_BYTES or self.spilled_bytes or self._spills:
+            return False
+        items = 0
+        for w in self.writes.values():
+            items += len(w.chunks) + len(w.ended_locs) + len(w.tombs)
+            if items > SMALL_WRITE_ITEMS:
+                return False
+        return True
 
     def rollback(self) -> None:
         if self.state != "active":

@@ -38,7 +38,8 @@ class PostgresConfig:
     event loop instead of a worker thread (saves two thread switches per point read).
     inline_writes: a batch load's next plain ``INSERT ... VALUES`` batch (literal rows, its
     shape already prepared by the session) is tried on the event loop under a budget too,
-    while the log's fsyncs are quick (see ``connection.WRITE_BUDGET``).
+    while the log's fsyncs are quick (see ``connection.WRITE_BUDGET``), and so is the COMMIT of
+    a block that wrote a few rows (``Session.ending_is_quick``).
 
     Connection hardening (PostgreSQL's settings of the same names): authentication_timeout
     bounds the whole start-up and login exchange, after which the socket is closed;

@@ -302,7 +302,7 @@ class PgConnection:
                                               limiter=self.server.limiter)
 
     async def run_statement(self, sql: str, fn: Callable[..., Any], *, may_inline: bool = True,
-                            short: bool = False) -> Any:
+                            short: bool = False, ends_block: bool = False) -> Any:
         """Run a statement (and encode its first rows), inline when it is a read known to be quick.
 
         ``short``: the engine knows the statement is short and can be run again (PreparedStatement.short:
@@ -318,12 +318,20 @@ class PgConnection:
         (helios_core.time_budget): past it the engine stops the read at its next cancellation
         check and it runs again in a worker thread, so an expensive read never holds the loop
         (and with it every other client, cancel requests and timeouts) for longer than that.
+
+        ``ends_block``: COMMIT, END, ROLLBACK or ABORT. It cannot be handed back and run again; when
+        the session says the block's end is quick (``Session.ending_is_quick``: a few rows, quick
+        fsyncs) it runs on the loop with no budget, as a write's commit tried inline does; else in
+        a worker thread.
         """
+        if ends_block and self.server.inline_writes and self.session.ending_is_quick():
+            return _with_session(self.session, fn, ())
         inline = may_inline and self.server.inline_reads and (short or _is_plain_read(sql))
         if inline and self.fast_reads and (short or self.tx_status() == "I"):
             waited = 0.0
             while True:
                 started = time.perf_counter()
+                cpu = time.thread_time()
                 try:
                     with time_budget(INLINE_BUDGET * 2):
                         out = _with_session(self.session, fn, ())
@@ -339,7 +347,12 @@ class PgConnection:
                                    self.pid)
                     break
                 else:
-                    self.fast_reads = time.perf_counter() - started < INLINE_BUDGET
+                    # its own CPU time, as in a worker: the time the loop waited for the interpreter
+                    # while a worker's statement held it is not the statement's cost. A short
+                    # statement is known to be short: only its budget running out sends the next
+                    # ones to workers (near a millisecond on a slow machine, its time flipped them)
+                    if not short:
+                        self.fast_reads = time.thread_time() - cpu < INLINE_BUDGET
                     return out
         if not inline:
             return await self.run_encoding(fn)
@@ -355,7 +368,7 @@ class PgConnection:
                 cost[0] = time.thread_time() - started
 
         out = await self.run_encoding(timed)
-        self.fast_reads = cost[0] < INLINE_BUDGET
+        self.fast_reads = cost[0] < (INLINE_BUDGET * 2 if short else INLINE_BUDGET)  # short: its budget
         return out
 
     async def _lock_released(self, lock_wait: Any, seconds: float) -> bool:
@@ -969,7 +982,8 @@ class PgConnection:
                 results, pre = await self.run_write(work)
             else:
                 results, pre = await self.run_statement(text, work,  # one hop for the statement and its rows
-                                                        short=_BEGIN.match(text) is not None)
+                                                        short=_BEGIN.match(text) is not None,
+                                                        ends_block=_ENDS_BLOCK.match(text) is not None)
         except HeliosError as exc:
             # statements before the failing one still report their results, as in PostgreSQL
             for result in getattr(exc, "partial_results", None) or ():
@@ -1302,7 +1316,8 @@ class PgConnection:
                 portal.result, encoded = await self.run_write(work)  # a bound batch INSERT
             else:
                 portal.result, encoded = await self.run_statement(portal.statement.sql, work,  # one hop at most
-                                                                  may_inline=not begin, short=stmt.short)
+                                                                  may_inline=not begin, short=stmt.short,
+                                                                  ends_block=stmt.ends_block)
             result = portal.result
             self._note_settings_change(result.kind)
             self.write_notices(getattr(result, "notices", ()) or ())
@@ -1774,6 +1789,8 @@ def _identifier(text: str) -> str:
 
 
 _BEGIN = re.compile(r"\s*(begin|start\s+transaction)(\s+(work|transaction))?\s*;?\s*$", re.IGNORECASE)
+_ENDS_BLOCK = re.compile(r"\s*(commit|end|rollback|abort)(\s+(work|transaction))?(\s+and\s+(no\s+)?chain)?\s*;?\s*$",
+                         re.IGNORECASE)
 _INSERT = re.compile(r"\s*insert\s", re.IGNORECASE)
 _TX_CONTROL = re.compile(r"^\s*(begin|start|commit|end|rollback|abort|savepoint|release|prepare\s+transaction|"
                          r"vacuum|create\s+database|drop\s+database|create\s+branch|drop\s+branch|"

@@ -210,3 +210,57 @@ def test_a_bound_batch_of_a_prepared_insert_is_answered_while_the_workers_are_bu
         assert answered_while_busy(c, dsn, send) < 1.0
         assert c.execute("select count(*), sum(v) from loads").fetchone() == (
             100 * len(sent), sum(i + 0.5 for first in sent for i in range(first, first + 100)))
+
+
+@pytest.mark.parametrize("prepared", [False, True])
+@pytest.mark.parametrize("inline_writes", [True, False])
+def test_the_commit_of_a_small_block_is_answered_while_the_workers_are_busy(inline_server, inline_writes: bool,
+                                                                           prepared: bool) -> None:
+    """A block of a few point writes ends on the loop: its COMMIT as a query string (psycopg's
+    ``commit()``) or as a prepared statement (pgbench -M prepared). No budget is involved (a
+    commit cannot be handed back), so only the session's own rule decides."""
+    server = inline_server({"protocols": {"postgres": {"worker_threads": 1, "inline_writes": inline_writes}}})
+    dsn = server.pg_dsn()
+    update = "update acc set v = v + %s where id = %s"
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("create table acc (id int primary key, v int)")
+        c.execute("insert into acc select g, 0 from generate_series(1, 10) g")
+        commit = (lambda: timed(c, "commit", [])) if prepared else (lambda: timed(c, "commit"))
+        for delta in (1, 2):  # the first block's COMMIT prepares the statement (a worker's job)
+            c.execute("begin")
+            c.execute(update, [delta, 2], prepare=True)
+            c.execute(update, [delta, 3], prepare=True)
+            if delta == 1:
+                commit()
+                continue
+            with BusyWorker(dsn):
+                took = commit()
+            if inline_writes:
+                assert took < 1.0  # on the event loop: no worker needed
+            else:
+                assert took > SLEEP - 1.5  # waited for the worker
+        assert c.execute("select v from acc where id in (2, 3) order by id").fetchall() == [(3,), (3,)]
+
+
+def test_the_commit_of_a_large_block_waits_for_a_worker(inline_server) -> None:
+    """A block that wrote many rows, or has a deferred check to run, commits in a worker: the loop
+    is not held for its log record or its SQL."""
+    server = inline_server({"protocols": {"postgres": {"worker_threads": 1}}})
+    dsn = server.pg_dsn()
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("create table acc (id int primary key, v int)")
+        c.execute("create table parent (id int primary key)")
+        c.execute("create table child (p int references parent deferrable initially deferred)")
+        c.execute("begin")
+        c.execute("insert into acc select g, g from generate_series(1, 50000) g")
+        with BusyWorker(dsn):
+            assert timed(c, "commit") > SLEEP - 1.5
+        c.execute("begin")
+        c.execute("insert into child values (1)")
+        with BusyWorker(dsn):
+            started = time.perf_counter()
+            with pytest.raises(psycopg.errors.ForeignKeyViolation):
+                c.execute("commit")
+            assert time.perf_counter() - started > SLEEP - 1.5
+        assert c.execute("select count(*), sum(v) from acc").fetchone() == (50000, 50000 * 50001 // 2)
+        assert c.execute("select count(*) from child").fetchone() == (0,)

@@ -4,12 +4,14 @@ while other clients keep being answered."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from types import SimpleNamespace
 
 import psycopg
 import pytest
-from helios_protocol_pg.connection import PgConnection, _is_plain_read
+from helios_protocol_pg.connection import INLINE_BUDGET, PgConnection, _is_plain_read
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -193,3 +195,29 @@ def test_a_point_write_over_the_budget_is_applied_once(dsn: str, table: str) -> 
 def test_plain_reads_are_told_apart_in_any_case(sql: str, plain: bool) -> None:
     """Only a single read that locks and changes nothing streams its rows (case does not matter)."""
     assert _is_plain_read(sql) is plain
+
+
+def _spin(seconds: float) -> str:
+    """Spend ``seconds`` of this thread's CPU time."""
+    until = time.thread_time() + seconds
+    while time.thread_time() < until:
+        pass
+    return "done"
+
+
+def test_the_loop_judges_a_statement_by_its_own_cpu_time() -> None:
+    """After a statement run inline, the connection's next reads stay on the loop while it was
+    cheap in CPU time: waiting meanwhile (for the interpreter, held by a worker's statement) is
+    not its cost. A short statement (known to be short) keeps the loop even when it took longer;
+    only its budget running out sends the next ones to workers."""
+    async def run(sql: str, fn, short: bool = False) -> bool:
+        conn = PgConnection.__new__(PgConnection)  # only the parts an inline statement touches
+        conn.server = SimpleNamespace(inline_reads=True, inline_writes=True)
+        conn.session, conn.fast_reads = None, True
+        assert await conn.run_statement(sql, fn, short=short) == "done"
+        return conn.fast_reads
+
+    over = INLINE_BUDGET * 1.5  # within the statement's budget (twice INLINE_BUDGET), over the judging line
+    assert asyncio.run(run("select 1", lambda: _spin(over))) is False  # costly: to workers next time
+    assert asyncio.run(run("select 1", lambda: time.sleep(over) or "done")) is True  # it only waited
+    assert asyncio.run(run("update t set v = 1 where id = 1", lambda: _spin(over), short=True)) is True
