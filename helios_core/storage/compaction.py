@@ -180,10 +180,7 @@ def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_
                 merges += 1
     cands = candidates(lambda c: (c.segment is None or (not memtable_only and c.num_rows < small_rows))
                        and (not memtable_only or c.num_rows < small_rows) and (select is None or select(c)))
-    groups: dict[pa.Schema, list[Chunk]] = {}
-    for c in cands:
-        groups.setdefault(c.schema, []).append(c)
-    packs = [pack for group in groups.values() for pack in _packs(group, small_rows)]
+    packs = [pack for group in _by_schema(cands) for pack in _packs(group, small_rows)]
     for group in packs:
         if to_tier:
             wanted = any(c.segment is None for c in group) or len(group) >= 2
@@ -193,6 +190,22 @@ def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_
             merges += 1
     store.compactions += merges  # metrics: helios_compactions_total
     return merges
+
+
+def _by_schema(chunks: list[Chunk]) -> list[list[Chunk]]:
+    """The chunks grouped by physical schema, in order. Compared, not hashed: hashing a schema
+    builds a tuple of its fields (microseconds each), and a memtable merge groups 16 chunks or
+    more after every 16 commits of a table."""
+    groups: list[tuple[pa.Schema, list[Chunk]]] = []
+    for c in chunks:
+        schema = c.schema
+        for seen, members in groups:
+            if seen.equals(schema, check_metadata=True):
+                members.append(c)
+                break
+        else:
+            groups.append((schema, [c]))
+    return [members for _schema, members in groups]
 
 
 def _packs(group: list[Chunk], small_rows: int) -> list[list[Chunk]]:

@@ -314,7 +314,7 @@ class Store:
         once per 16 appended (not at every commit: a table of many chunks made each commit pay)."""
         for w in txn.writes.values():
             layer = w.layer
-            if len(layer.chunks) < 16 or layer.appended < 16:
+            if len(layer.chunks) < MEMTABLE_FAN_IN or layer.appended < MEMTABLE_FAN_IN:
                 continue
             layer.appended = 0
             classes: dict[int, int] = {}
@@ -325,7 +325,7 @@ class Store:
             for k, n in classes.items():
                 # size-tiered: each row is copied O(log16 N) times; chunks of 32k rows and more (bulk
                 # loads) cost a scan nothing per row and wait for the checkpoint, which writes them out
-                if n >= 16 and k < _BULK_CLASS:
+                if n >= MEMTABLE_FAN_IN and k < _BULK_CLASS:
                     compaction.compact_layer(self, layer, to_tier=False, gc=False, small_rows=1 << 62,
                                              memtable_only=True, select=lambda c, k=k: _size_class(c.num_rows) == k)
 
@@ -960,6 +960,7 @@ class Store:
 
 QUICK_SYNC_SECONDS = 0.004
 _BULK_CLASS = 4  # _size_class of 32,768 rows
+MEMTABLE_FAN_IN = 16  # memtable chunks of one size class merged at once (Store._compact_memtables)
 
 
 def _size_class(rows: int) -> int:

@@ -331,7 +331,7 @@ class PgConnection:
             waited = 0.0
             while True:
                 started = time.perf_counter()
-                cpu = time.thread_time()
+                cpu = 0.0 if short else time.thread_time()
                 try:
                     with time_budget(INLINE_BUDGET * 2):
                         out = _with_session(self.session, fn, ())
