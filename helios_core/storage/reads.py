@@ -220,8 +220,8 @@ class ReadOps(_Txn):
         else:
             ch, pos = found
             activity[IDX_TUP_FETCH] += 1
-            view = self.store._presented_chunk(t, ch, schema_out) if ch.resident else None
-            if view is not None:  # a resident chunk of this branch: its kept view
+            view = self.store._presented_chunk(t, ch, schema_out)
+            if view is not None:  # a chunk of this branch: its kept view
                 return view.slice(pos, 1)
             return self.store._present_columns(t, ch.data.slice(pos, 1), schema_out)
         if row is False:  # the index cannot answer for this snapshot

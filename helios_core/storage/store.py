@@ -895,6 +895,8 @@ class Store:
         zero-copy view) per table definition and ``out``: a point read then slices its row
         out of it instead of picking and renaming columns for each read. None when a column
         asked for was added after the chunk was written (its fill would be built for every row)."""
+        if not ch.resident:
+            return self._presented_segment(t, ch, out)
         kept = ch.presented
         hit = kept.get(id(out)) if kept is not None else None
         if hit is not None and hit[0] is t and hit[1] is out:
@@ -907,6 +909,28 @@ class Store:
             kept = ch.presented = {}
         kept[id(out)] = (t, out, batch)
         return batch
+
+    def _presented_segment(self, t: TableDef, ch: Any, out: pa.Schema) -> pa.RecordBatch | None:
+        """``_presented_chunk`` for a chunk read through the tiers' cache (a compressed or remote
+        segment): the view is kept in that cache beside the decoded columns, counted against its
+        budget (it holds those columns' buffers) and dropped with them when the segment moves or
+        goes. None when the chunk's source keeps no cache."""
+        source = ch.source
+        key_of = getattr(source, "key", None)
+        cache = getattr(getattr(source, "tiers", None), "cache", None)
+        if key_of is None or cache is None:
+            return None
+        kind, name, _columns = key_of(None)
+        key = (kind, name, ("presented", id(t), id(out)))
+        hit = cache.get(key, counted=False)
+        if hit is not None and hit[0] is t and hit[1] is out:
+            return hit[2]
+        data = ch.data
+        if self._column_picks(t, data.schema.names, out) is None:
+            return None
+        view = self._present_columns(t, data, out)
+        cache.put(key, (t, out, view), view.nbytes)
+        return view
 
     def _present(self, t: TableDef, phys: pa.RecordBatch) -> pa.RecordBatch:
         """Physical batch (c<col_id> columns) -> the table's current user-named columns + _rowid."""

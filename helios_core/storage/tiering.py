@@ -52,14 +52,18 @@ class SegmentCache:
         with self._mu:
             return key in self._items
 
-    def get(self, key: Any) -> Any:
+    def get(self, key: Any, counted: bool = True) -> Any:
+        """The cached value (moved to the recent end), or None. ``counted``: in the hit ratio
+        (a segment's columns; not a view kept beside them, Store._presented_segment)."""
         with self._mu:
             item = self._items.get(key)
             if item is None:
-                self.misses += 1
+                if counted:
+                    self.misses += 1
                 return None
             self._items.move_to_end(key)
-            self.hits += 1
+            if counted:
+                self.hits += 1
             return item[0]
 
     def put(self, key: Any, value: Any, nbytes: int) -> None:

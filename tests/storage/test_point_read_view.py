@@ -126,3 +126,48 @@ def test_sql_point_reads_after_alter_table_and_updates() -> None:
         assert s.execute("SELECT * FROM acc WHERE aid = 12")[-1].rows() == [(12, 120, 7)]
     finally:
         s.close()
+
+
+def test_point_reads_of_a_compressed_segment_keep_their_view_in_the_tiers_cache(tmp_path, monkeypatch) -> None:
+    """A checkpointed table whose segment is compressed is read through the tiers' cache (not
+    resident): its point reads' view is kept there, beside the decoded columns, so a second read
+    picks no columns; it is rebuilt after ALTER TABLE, and goes when the segment is forgotten."""
+    s = helios_core.connect(str(tmp_path / "data"))
+    try:
+        store = s.engine.store
+        store.segment_codec = "zstd"
+        s.execute("CREATE TABLE acc (aid int PRIMARY KEY, bal int, note text)")
+        s.execute("INSERT INTO acc SELECT g, g * 10, 'n' || g FROM generate_series(1, 5000) g")
+        s.execute("CHECKPOINT")
+        chunk = next(ch for b in store.branches.values() for lay in b.layers.values()
+                     for ch in lay.chunks.values() if ch.num_rows == 5000)
+        assert not chunk.resident
+        picked = []
+        real = type(store)._present_columns
+        monkeypatch.setattr(type(store), "_present_columns",
+                            lambda self, *a: picked.append(a[1].num_rows) or real(self, *a))
+        p = s.prepare("SELECT bal, note FROM acc WHERE aid = $1", [23])
+        star = s.prepare("SELECT * FROM acc WHERE aid = $1", [23])
+        rounds, counted = [], []
+        for _ in range(2):
+            counted.append(store.tiers.cache.hits + store.tiers.cache.misses)
+            assert s.execute_prepared(p, [12]).rows() == [(120, "n12")]
+            assert s.execute_prepared(p, [4999]).rows() == [(49990, "n4999")]
+            assert s.execute_prepared(star, [7]).rows() == [(7, 70, "n7")]
+            assert s.execute_prepared(p, [5001]).rows() == []
+            rounds.append(list(picked))
+        assert rounds[0] and set(rounds[0]) == {5000}  # columns picked over the whole segment, once
+        assert rounds[1] == rounds[0]  # the second round: the kept views alone
+        # the views' lookups are not in the cache's hit ratio (the columns' reads are)
+        assert store.tiers.cache.hits + store.tiers.cache.misses == counted[1] > counted[0]
+        s.execute("UPDATE acc SET bal = -1 WHERE aid = 12")  # a newer version, in the memtable
+        assert s.execute_prepared(p, [12]).rows() == [(-1, "n12")]
+        s.execute("ALTER TABLE acc ADD COLUMN flag int DEFAULT 7")
+        star = s.prepare("SELECT * FROM acc WHERE aid = $1", [23])  # (the old one's result type changed)
+        assert s.execute_prepared(star, [7]).rows() == [(7, 70, "n7", 7)]
+        assert s.execute_prepared(p, [7]).rows() == [(70, "n7")]
+        chunk.source.forget()  # a repack or move drops the segment's cached columns, views with them
+        assert not any(isinstance(k[2], tuple) and k[2][:1] == ("presented",) for k in store.tiers.cache._items)
+        assert s.execute_prepared(p, [4999]).rows() == [(49990, "n4999")]
+    finally:
+        s.close()
