@@ -901,14 +901,12 @@ class Store:
         hit = kept.get(id(out)) if kept is not None else None
         if hit is not None and hit[0] is t and hit[1] is out:
             return hit[2]
-        data = ch.data
-        if self._column_picks(t, data.schema.names, out) is None:
-            return None
-        batch = self._present_columns(t, data, out)
-        if kept is None or len(kept) >= 4:
-            kept = ch.presented = {}
-        kept[id(out)] = (t, out, batch)
-        return batch
+        view = self._built_view(t, ch, out)
+        if view is not None:
+            if kept is None or len(kept) >= 4:
+                kept = ch.presented = {}
+            kept[id(out)] = (t, out, view)
+        return view
 
     def _presented_segment(self, t: TableDef, ch: Any, out: pa.Schema) -> pa.RecordBatch | None:
         """``_presented_chunk`` for a chunk read through the tiers' cache (a compressed or remote
@@ -925,12 +923,18 @@ class Store:
         hit = cache.get(key, counted=False)
         if hit is not None and hit[0] is t and hit[1] is out:
             return hit[2]
+        view = self._built_view(t, ch, out)
+        if view is not None:
+            cache.put(key, (t, out, view), view.nbytes)
+        return view
+
+    def _built_view(self, t: TableDef, ch: Any, out: pa.Schema) -> pa.RecordBatch | None:
+        """All of ``ch``'s rows as ``_present_columns`` gives them (zero-copy), or None when a column
+        asked for was added after the chunk was written."""
         data = ch.data
         if self._column_picks(t, data.schema.names, out) is None:
             return None
-        view = self._present_columns(t, data, out)
-        cache.put(key, (t, out, view), view.nbytes)
-        return view
+        return self._present_columns(t, data, out)
 
     def _present(self, t: TableDef, phys: pa.RecordBatch) -> pa.RecordBatch:
         """Physical batch (c<col_id> columns) -> the table's current user-named columns + _rowid."""
