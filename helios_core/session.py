@@ -415,6 +415,12 @@ class Session:
         See ``helios_core.sql.pipelined_rows``."""
         return None
 
+    def text_is_short(self, sql: str) -> bool:
+        """A query text the session's statement cache holds as one short statement (a primary-key
+        point read or write, BEGIN: ``PreparedStatement.short``, its numbers lifted out): a
+        protocol may try ``execute(sql)`` on its event loop as it tries a short prepared one."""
+        return False
+
     def execute_point_sql(self, sql: str) -> Result | None:
         """``execute_point`` for a simple-query text: the one Result ``execute(sql)`` would give when
         the text is a point read the session has already seen (its statement cache), else None."""

@@ -1384,6 +1384,12 @@ class SqlSession(Session):
         None when the ordinary path must run it (helios_core.sql.point_reads.execute_point)."""
         return point_reads.execute_point(self, stmt, params)
 
+    def text_is_short(self, sql: str) -> bool:
+        if self.closed or self.tx.failed:
+            return False
+        cached = self.statement_cache.peek(self, sql)
+        return cached is not None and cached.short
+
     def execute_point_sql(self, sql: str) -> Result | None:
         """``execute`` of a query text the statement cache holds as a point read (its numbers
         lifted out), run as ``execute_point``; None when the ordinary path must run it."""

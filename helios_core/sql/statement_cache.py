@@ -107,6 +107,15 @@ class StatementCache:
         self.hits += 1
         return lifted, entry.statement
 
+    def peek(self, session: Any, sql: str) -> PreparedStatement | None:
+        """``lookup``'s prepared statement when this session already holds a valid one, with no
+        side effect (nothing shared or claimed, the order and the hit count unchanged)."""
+        lifted = lift_constants(sql)
+        entry = self.entries.get(lifted.key) if lifted is not None else None
+        if entry is None or entry.statement is None or entry.stamp != stamp_of(session):
+            return None
+        return entry.statement
+
     def _prepare_plain_rows(self, session: Any, lifted: Lifted, stamp: tuple) -> PreparedStatement | None:
         """A bulk INSERT of plain literal rows this session claimed, prepared before its first run:
         its rows have only quoted strings and numbers, which the prepared path takes as the ordinary

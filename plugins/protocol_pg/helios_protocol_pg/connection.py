@@ -981,9 +981,9 @@ class PgConnection:
             if self.server.inline_writes and _is_single_insert(text):
                 results, pre = await self.run_write(work)
             else:
+                short = _BEGIN.match(text) is not None or _text_is_short(session, text)  # e.g. a point UPDATE
                 results, pre = await self.run_statement(text, work,  # one hop for the statement and its rows
-                                                        short=_BEGIN.match(text) is not None,
-                                                        ends_block=_ENDS_BLOCK.match(text) is not None)
+                                                        short=short, ends_block=_ENDS_BLOCK.match(text) is not None)
         except HeliosError as exc:
             # statements before the failing one still report their results, as in PostgreSQL
             for result in getattr(exc, "partial_results", None) or ():
@@ -1806,6 +1806,12 @@ def _streamable(sql: str) -> bool:
     """A single plain read, whose rows can stream (several statements, COPY, SELECT INTO, locking
     reads and the rest run to the end first, as before)."""
     return _is_plain_read(sql)
+
+
+def _text_is_short(session: Any, sql: str) -> bool:
+    """``Session.text_is_short`` where the session has it (a pooled or foreign session may not)."""
+    check = getattr(session, "text_is_short", None)
+    return bool(check(sql)) if check is not None else False
 
 
 def _is_single_insert(sql: str) -> bool:

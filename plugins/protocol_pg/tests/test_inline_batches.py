@@ -264,3 +264,31 @@ def test_the_commit_of_a_large_block_waits_for_a_worker(inline_server) -> None:
             assert time.perf_counter() - started > SLEEP - 1.5
         assert c.execute("select count(*), sum(v) from acc").fetchone() == (50000, 50000 * 50001 // 2)
         assert c.execute("select count(*) from child").fetchone() == (0,)
+
+
+def test_a_point_update_as_a_query_string_is_answered_while_the_workers_are_busy(inline_server) -> None:
+    """A primary-key UPDATE sent as text (the simple protocol: psql, pgbench -M simple), once the
+    session's statement cache holds its shape, runs on the loop as its prepared form does."""
+    server = inline_server({"protocols": {"postgres": {"worker_threads": 1}}})
+    dsn = server.pg_dsn()
+    with psycopg.connect(dsn, autocommit=True, cursor_factory=psycopg.ClientCursor) as c:  # simple protocol
+        c.execute("create table acc (id int primary key, v int)")
+        c.execute("insert into acc select g, 0 from generate_series(1, 10) g")
+        for i in (1, 2, 3):  # the cache learns the shape (in a worker)
+            c.execute(f"update acc set v = v + 1 where id = {i}")
+        sent = [1, 2, 3]
+
+        def send() -> float:
+            sent.append(4 + len(sent) % 6)
+            return timed(c, f"update acc set v = v + 1 where id = {sent[-1]}")
+
+        for _ in range(ATTEMPTS):  # a try over its budget (the machine's hiccup) goes to the worker
+            with BusyWorker(dsn):
+                took = send()
+            if took < 1.0:
+                break
+            send()
+        assert took < 1.0  # on the event loop: no worker needed
+        with BusyWorker(dsn):  # another shape needs a worker
+            assert timed(c, "update acc set v = v + 1 where v > 100") > SLEEP - 1.5
+        assert c.execute("select sum(v) from acc").fetchone() == (len(sent),)
