@@ -96,3 +96,22 @@ def test_slow_fsyncs_keep_the_commit_off_the_loop(s, monkeypatch):
     monkeypatch.setattr(store_module, "QUICK_SYNC_SECONDS", 0.0)
     assert not s.ending_is_quick()
     s.execute("commit")
+
+
+def test_a_point_write_as_text_is_short_once_the_statement_cache_holds_it(s):
+    """``Session.text_is_short``: what lets a protocol try a query string on its event loop."""
+    update = "update acc set v = v + 1 where id = {}"
+    assert not s.text_is_short(update.format(1))  # not seen yet
+    for i in (1, 2, 3):
+        s.execute(update.format(i))
+    assert s.text_is_short(update.format(99))  # the same shape, another number
+    assert s.text_is_short("delete from acc where id = 5") is False  # another shape, not cached
+    for bound in (1000, 2000, 3000):
+        s.execute(f"update acc set v = v + 0 where v > {bound}")
+    assert not s.text_is_short("update acc set v = v + 0 where v > 4000")  # cached, not a point write
+    s.execute("begin")
+    with pytest.raises(HeliosError):
+        s.execute("select 1/0")
+    assert not s.text_is_short(update.format(4))  # a failed block runs nothing (25P02 first)
+    s.execute("rollback")
+    assert s.execute("select sum(v) from acc")[0].rows() == [(3,)]

@@ -19,15 +19,18 @@ from helios_core.storage import Store
 TABLE = ("public", "test")
 
 
-def make_store() -> Store:
+def make_store(table: str = "test", value: str = "value", rows: dict[int, int] | None = None) -> Store:
+    """An in-memory store with database ``db`` and table ``table`` (id primary key, ``value``) holding
+    ``rows`` (id -> value; by default 1 -> 10, 2 -> 20)."""
     from helios_core.storage import ColumnDef
 
+    rows = {1: 10, 2: 20} if rows is None else rows
     store = Store.open()
     store.create_database("db")
     with store.begin("db") as t:
-        t.create_table("public", "test", [ColumnDef("id", pa.int64()), ColumnDef("value", pa.int64())],
+        t.create_table("public", table, [ColumnDef("id", pa.int64()), ColumnDef(value, pa.int64())],
                        primary_key=["id"])
-        t.insert("public", "test", pa.table({"id": [1, 2], "value": [10, 20]}))
+        t.insert("public", table, pa.table({"id": list(rows), value: list(rows.values())}))
     return store
 
 

@@ -13,17 +13,13 @@ import pytest
 
 from helios_core.engine import Engine
 from helios_core.errors import LockNotAvailable
-from helios_core.storage import ColumnDef, Store
+from helios_core.storage import Store
+from tests.storage.sqlish import make_store
 
 
 @pytest.fixture
 def store() -> Store:
-    s = Store.open()
-    s.create_database("db")
-    with s.begin("db") as t:
-        t.create_table("public", "t", [ColumnDef("id", pa.int64()), ColumnDef("v", pa.int64())], primary_key=["id"])
-        t.insert("public", "t", pa.table({"id": [1], "v": [0]}))
-    return s
+    return make_store("t", "v", {1: 0})
 
 
 def _rowid(txn) -> pa.Array:

@@ -7,23 +7,20 @@ cancel ends the wait, and a wait that would close a cycle is refused."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 
 import pyarrow as pa
 import pytest
 
 from helios_core.session import BudgetExceeded, time_budget
-from helios_core.storage import ColumnDef, Store
+from helios_core.storage import Store
+from tests.storage.sqlish import make_store
 
 
 @pytest.fixture
 def store() -> Store:
-    s = Store.open()
-    s.create_database("db")
-    with s.begin("db") as t:
-        t.create_table("public", "t", [ColumnDef("id", pa.int64()), ColumnDef("v", pa.int64())], primary_key=["id"])
-        t.insert("public", "t", pa.table({"id": [1, 2], "v": [0, 0]}))
-    return s
+    return make_store("t", "v", {1: 0, 2: 0})
 
 
 def _update(txn, key: int = 1, add: int = 1) -> int:
@@ -122,48 +119,50 @@ def test_other_rows_queue_apart(store: Store) -> None:
     asyncio.run(run())
 
 
-def test_a_cancel_ends_the_wait(store: Store) -> None:
-    async def run() -> None:
-        holder = store.begin("db")
-        assert _update(holder) == 1
-        waiter = store.begin("db")
-        lock_wait = _handed_back(waiter)
-        waiting = asyncio.create_task(lock_wait.ended(10))
-        await asyncio.sleep(0.05)
-        threading.Thread(target=lock_wait.interrupt).start()  # a cancel request comes from anywhere
-        assert await asyncio.wait_for(waiting, 1) is False
-        assert waiter.waiting_for is None
-        early = _handed_back(store.begin("db"))
-        early.interrupt()  # before the wait began: it ends at once
-        assert await asyncio.wait_for(early.ended(10), 1) is False
-        early.waiter.rollback()
+@contextlib.contextmanager
+def _row_held(store: Store, lock_timeout: float | None = None):
+    """(holder, waiter): one transaction holding row 1's lock, another that will meet it; both
+    rolled back at the end."""
+    holder = store.begin("db")
+    assert _update(holder) == 1
+    waiter = store.begin("db", lock_timeout=lock_timeout)
+    try:
+        yield holder, waiter
+    finally:
         holder.rollback()
         waiter.rollback()
+
+
+def test_a_cancel_ends_the_wait(store: Store) -> None:
+    async def run() -> None:
+        with _row_held(store) as (_holder, waiter):
+            lock_wait = _handed_back(waiter)
+            waiting = asyncio.create_task(lock_wait.ended(10))
+            await asyncio.sleep(0.05)
+            threading.Thread(target=lock_wait.interrupt).start()  # a cancel request comes from anywhere
+            assert await asyncio.wait_for(waiting, 1) is False
+            assert waiter.waiting_for is None
+            early = _handed_back(store.begin("db"))
+            early.interrupt()  # before the wait began: it ends at once
+            assert await asyncio.wait_for(early.ended(10), 1) is False
+            early.waiter.rollback()
 
     asyncio.run(run())
 
 
 def test_a_wait_that_would_close_a_cycle_is_refused(store: Store) -> None:
     async def run() -> None:
-        holder = store.begin("db")
-        assert _update(holder) == 1
-        waiter = store.begin("db")
-        lock_wait = _handed_back(waiter)
-        holder.waiting_for = waiter  # as if the holder were blocked on the waiter in a worker thread
-        assert await lock_wait.ended(10) is False  # at once: the worker's wait reports the deadlock
-        holder.waiting_for = None
-        holder.rollback()
-        waiter.rollback()
+        with _row_held(store) as (holder, waiter):
+            lock_wait = _handed_back(waiter)
+            holder.waiting_for = waiter  # as if the holder were blocked on the waiter in a worker thread
+            assert await lock_wait.ended(10) is False  # at once: the worker's wait reports the deadlock
+            holder.waiting_for = None
 
     asyncio.run(run())
 
 
 def test_a_wait_under_lock_timeout_is_not_handed_to_the_loop(store: Store) -> None:
-    holder = store.begin("db")
-    assert _update(holder) == 1
-    waiter = store.begin("db", lock_timeout=0.05)
-    with pytest.raises(BudgetExceeded) as caught:
-        _update(waiter)
-    assert caught.value.lock_wait is None  # the worker's wait keeps lock_timeout exact
-    holder.rollback()
-    waiter.rollback()
+    with _row_held(store, lock_timeout=0.05) as (_holder, waiter):
+        with pytest.raises(BudgetExceeded) as caught:
+            _update(waiter)
+        assert caught.value.lock_wait is None  # the worker's wait keeps lock_timeout exact

@@ -981,7 +981,7 @@ class PgConnection:
             if self.server.inline_writes and _is_single_insert(text):
                 results, pre = await self.run_write(work)
             else:
-                short = _BEGIN.match(text) is not None or _text_is_short(session, text)  # e.g. a point UPDATE
+                short = _BEGIN.match(text) is not None or session.text_is_short(text)  # e.g. a point UPDATE
                 results, pre = await self.run_statement(text, work,  # one hop for the statement and its rows
                                                         short=short, ends_block=_ENDS_BLOCK.match(text) is not None)
         except HeliosError as exc:
@@ -1806,12 +1806,6 @@ def _streamable(sql: str) -> bool:
     """A single plain read, whose rows can stream (several statements, COPY, SELECT INTO, locking
     reads and the rest run to the end first, as before)."""
     return _is_plain_read(sql)
-
-
-def _text_is_short(session: Any, sql: str) -> bool:
-    """``Session.text_is_short`` where the session has it (a pooled or foreign session may not)."""
-    check = getattr(session, "text_is_short", None)
-    return bool(check(sql)) if check is not None else False
 
 
 def _is_single_insert(sql: str) -> bool:
