@@ -7,6 +7,7 @@ truncates), "assignment" (INSERT/UPDATE into a column: 22001 when a string is to
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 
 import numpy as np
@@ -26,6 +27,7 @@ from helios_core.sql.functions import (
     record_io,
     runtime,
     timetz,
+    zone_offsets,
 )
 from helios_core.sql.functions import decimals as D
 from helios_core.sql.functions import numeric_special as NS
@@ -52,6 +54,9 @@ class CannotCoerce(HeliosError):
 
 def cast(v: Vec, target: T.SqlType, *, context: str = "assignment") -> Vec:
     """Convert ``v`` to ``target`` as PostgreSQL does (errors 22P02, 22003, 22001, 42846...)."""
+    one = _one_integer(v, target)
+    if one is not None:
+        return one
     if target.domain is not None:  # to the base type, then the domain's constraints
         out = cast(v, T.without_domain(target), context=context)
         if T.DOMAIN_CHECK is not None:
@@ -64,6 +69,30 @@ def cast(v: Vec, target: T.SqlType, *, context: str = "assignment") -> Vec:
         if depth(arr.type) != depth(target.arrow_type):  # an N-dimensional value: say so in its type
             target = with_dims(target, depth(arr.type), leaf_type(arr.type))
     return Vec(arr, target, v.scalar)
+
+
+_ONE_INT_NAMES = ("int2", "int4", "int8")
+_ONE_INT_ARROW = (pa.int16(), pa.int32(), pa.int64())
+
+
+def _one_integer(v: Vec, target: T.SqlType) -> Vec | None:
+    """One smallint/integer/bigint value to another of those types, in Python: what the general
+    path below gives (22003 past the target's range), without its Arrow kernels' per-call cost.
+    A client's parameter comes as the type its driver picked for the value (psycopg sends 7 as a
+    smallint), so a point statement's key and SET values often need this cast; through the
+    kernels it cost a point UPDATE or INSERT more than the rest of it. None: not such a value."""
+    arr = v.array
+    if (len(arr) != 1 or target.name not in _ONE_INT_NAMES or v.type.name not in _ONE_INT_NAMES
+            or target.domain is not None or v.type.domain is not None or arr.type not in _ONE_INT_ARROW):
+        return None
+    value = arr[0].as_py()
+    arrow = _INTS[target.name]
+    if value is None:
+        return Vec(pa.nulls(1, arrow), target, v.scalar)
+    lo, hi, display = _INT_RANGE[target.name]
+    if value < lo or value > hi:
+        raise NumericValueOutOfRange(f"{display} out of range")
+    return Vec(pa.array([value], arrow), target, v.scalar)
 
 
 def to_storage(v: Vec, column_type: T.SqlType, n: int | None = None) -> pa.Array:
@@ -652,10 +681,10 @@ def _ts_to_tstz_finite(arr: pa.Array) -> pa.Array:
     if isinstance(zone, dt.timezone):
         off = int(zone.utcoffset(None).total_seconds()) * 1_000_000
         return pc.subtract(arr.cast(pa.int64()), off).cast(pa.timestamp("us", tz="UTC"))
-    return _wall_to_utc(arr, tz)
+    return _wall_to_utc(arr, tz, zone)
 
 
-def _wall_to_utc(wall: pa.Array, zone: str) -> pa.Array:
+def _wall_to_utc(wall: pa.Array, zone: str, tzinfo: dt.tzinfo) -> pa.Array:
     """Wall-clock times of a named zone as UTC instants, PostgreSQL's way through transitions: a
     time that occurs twice (clocks set back) is read with the offset after the change, a time the
     clocks skipped (set forward) with the offset before it (02:30 before a 02:00->03:00 jump is 01:30
@@ -665,10 +694,22 @@ def _wall_to_utc(wall: pa.Array, zone: str) -> pa.Array:
     us = wall.cast(pa.int64())
     skipped = pc.fill_null(pc.not_equal(back, us), False)
     if not pc.any(skipped).as_py():
-        return utc.cast(pa.timestamp("us", tz="UTC"))
+        return _ruled_wall_to_utc(us, utc.cast(pa.int64()), tzinfo)
     offset_before = pc.subtract(back, utc.cast(pa.int64()))  # the offset just before the jump
     fixed = pc.subtract(us, offset_before)
-    return pc.if_else(skipped, fixed, utc.cast(pa.int64())).cast(pa.timestamp("us", tz="UTC"))
+    return _ruled_wall_to_utc(us, pc.if_else(skipped, fixed, utc.cast(pa.int64())), tzinfo)
+
+
+def _ruled_wall_to_utc(wall: pa.Array, utc: pa.Array, tzinfo: dt.tzinfo) -> pa.Array:
+    """``utc`` with the wall times from 2038 on read by the zone's rule (zone_offsets)."""
+    ruled = zone_offsets.wall_offsets(wall, tzinfo)
+    if ruled is None:
+        return utc.cast(pa.timestamp("us", tz="UTC"))
+    rows, offsets = ruled
+    values = pc.fill_null(utc.cast(pa.int64()), 0).to_numpy(zero_copy_only=False).copy()
+    values[rows] = pc.fill_null(wall, 0).to_numpy(zero_copy_only=False)[rows] - offsets
+    mask = utc.is_null().to_numpy(zero_copy_only=False) if utc.null_count else None
+    return pa.array(values, pa.int64(), mask=mask).cast(pa.timestamp("us", tz="UTC"))
 
 
 def tstz_to_ts(arr: pa.Array) -> pa.Array:
@@ -688,7 +729,7 @@ def _tstz_to_ts_finite(arr: pa.Array) -> pa.Array:
     if isinstance(zone, dt.timezone):
         off = int(zone.utcoffset(None).total_seconds()) * 1_000_000
         return pc.add(arr.cast(pa.int64()), off).cast(pa.timestamp("us"))
-    return pc.local_timestamp(arr.cast(pa.timestamp("us", tz=tz))).cast(pa.timestamp("us"))
+    return zone_offsets.local_micros(arr.cast(pa.int64()), tz, zone).cast(pa.timestamp("us"))
 
 
 def _ts_to_time(arr: pa.Array) -> pa.Array:

@@ -21,7 +21,16 @@ import pyarrow.compute as pc
 
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
-from helios_core.sql.functions import datestyle, money, proc_oids, range_io, runtime, tid, timetz
+from helios_core.sql.functions import (
+    datestyle,
+    money,
+    proc_oids,
+    range_io,
+    runtime,
+    tid,
+    timetz,
+    zone_offsets,
+)
 from helios_core.sql.functions.datetime_decode import julian_to_date
 from helios_core.sql.geometric import TYPE_NAMES as GEOMETRIC
 from helios_core.sql.geometric import vectors as geometric_vectors
@@ -85,6 +94,10 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return geometric_vectors.text_column(arr, t)
     if name == "bytea":
         return bytea_text(arr)
+    if name in _FEW_VALUES_TYPES and len(arr) <= FEW_VALUES:
+        few = _few_datetimes_text(arr, name)
+        if few is not None:
+            return few
     if name == "date":
         style = runtime.datestyle()
         return _by_distinct(arr, lambda a: datestyle.restyle(_with_far(a, pa.int32(), date_text, far_dates.date_iso),
@@ -381,6 +394,51 @@ def _far_timestamptz(utc_us: int, tz: str) -> str:
     return far_dates.timestamp_iso(utc_us + off * 1_000_000, _offset_text(off))
 
 
+FEW_VALUES = 8  # at most this many dates or timestamps are printed one by one in Python
+_FEW_VALUES_TYPES = ("date", "timestamp", "timestamptz")
+_UTC_NAMES = ("UTC", "GMT", "Z", "ETC/UTC", "UCT", "ZULU")
+_EPOCH_UTC = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _few_datetimes_text(arr: pa.Array, name: str) -> pa.Array | None:
+    """The ISO text of a few dates or timestamps (a point read's row), each printed in Python
+    with ``far_dates``' per-value formatting: the vectorized path below makes some twenty Arrow
+    kernel calls whatever the length (a single timestamptz cost 0.2 ms, most of a point read of
+    a row holding one). None (the vectorized path) for another DateStyle or unit, or a value
+    the session zone cannot place here."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if datestyle.split(runtime.datestyle())[0] != "ISO":
+        return None
+    if name == "date":
+        if arr.type != pa.date32():
+            return None
+        days = arr.view(pa.int32()).to_pylist()
+        return pa.array([None if d is None else far_dates.date_iso(d) for d in days], pa.string())
+    if not pa.types.is_timestamp(arr.type) or arr.type.unit != "us":
+        return None
+    micros = arr.view(pa.int64()).to_pylist()
+    if name == "timestamp":
+        return pa.array([None if us is None else far_dates.timestamp_iso(us) for us in micros], pa.string())
+    tz = runtime.timezone()
+    if tz.upper() in _UTC_NAMES:
+        return pa.array([None if us is None else far_dates.timestamp_iso(us, "+00") for us in micros], pa.string())
+    zone = session_tz_info(tz)
+    out: list[str | None] = []
+    for us in micros:
+        if us is None:
+            out.append(None)
+        elif far_dates.is_far_timestamp(us):
+            out.append(_far_timestamptz(us, tz))
+        else:
+            try:
+                off = int((_EPOCH_UTC + dt.timedelta(microseconds=us)).astimezone(zone).utcoffset().total_seconds())
+            except (OverflowError, ValueError):  # the local time past the year 9999
+                return None
+            out.append(far_dates.timestamp_iso(us + off * 1_000_000, _offset_text(off)))
+    return pa.array(out, pa.string())
+
+
 def date_text(arr: pa.Array) -> pa.Array:
     s = pc.cast(arr, pa.string())
     years = pc.year(arr)
@@ -450,8 +508,8 @@ def timestamptz_text(arr: pa.Array, tz: str) -> pa.Array:
         off = int(zone.utcoffset(None).total_seconds())
         local = pc.add(utc.cast(pa.int64()), off * 1_000_000).cast(pa.timestamp("us"))
         return pc.binary_join_element_wise(timestamp_text(local), _offset_text(off), "")
-    local = pc.local_timestamp(utc.cast(pa.timestamp("us", tz=tz)))
-    offs = pc.divide(pc.subtract(local.cast(pa.int64()), utc.cast(pa.int64())), 1_000_000)
+    local = zone_offsets.local_micros(utc.cast(pa.int64()), tz, zone)
+    offs = pc.divide(pc.subtract(local, utc.cast(pa.int64())), 1_000_000)
     # offsets take few distinct values: format each distinct one once
     uniq = pc.unique(offs).to_pylist()
     labels = pa.array([None if o is None else _offset_text(o) for o in uniq], pa.string())
@@ -468,7 +526,7 @@ def _styled_timestamptz(utc: pa.Array, tz: str, style: str) -> pa.Array:
         off = int(zone.utcoffset(None).total_seconds())
         local = pc.add(utc.cast(pa.int64()), off * 1_000_000).cast(pa.timestamp("us"))
     else:
-        local = pc.local_timestamp(utc.cast(pa.timestamp("us", tz=tz))).cast(pa.timestamp("us"))
+        local = zone_offsets.local_micros(utc.cast(pa.int64()), tz, zone).cast(pa.timestamp("us"))
     zones = datestyle.zone_abbreviations(utc.cast(pa.int64()), zone)
     return datestyle.restyle(timestamp_text(local), style, zones)
 
