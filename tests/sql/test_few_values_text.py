@@ -75,3 +75,35 @@ def test_few_values_take_the_per_value_path():
     with runtime.use(datestyle="SQL, DMY"):  # other styles: the vectorized path
         assert text_out._few_datetimes_text(arr, "timestamptz") is None
         assert text_out.to_text(arr, T.TIMESTAMPTZ).to_pylist()[0] == "01/01/1970 00:00:00 UTC"
+
+
+def _decimals(rng: random.Random, n: int, digits: int, scale: int) -> list:
+    import decimal
+
+    out: list = [None, decimal.Decimal(0), decimal.Decimal(1).scaleb(-scale), -decimal.Decimal(1).scaleb(-scale),
+                 decimal.Decimal(10 ** (digits - scale) - 1)]
+    while len(out) < n:
+        unscaled = rng.choice([rng.randint(-(10**digits) + 1, 10**digits - 1), rng.randint(-999, 999),
+                               rng.randint(-9, 9) * 10 ** rng.randint(0, digits - 1)])
+        out.append(decimal.Decimal(unscaled).scaleb(-scale))
+    return out
+
+
+@pytest.mark.parametrize(("sql_type", "arrow", "digits"), [
+    (T.numeric(10, 2), pa.decimal128(10, 2), 10), (T.numeric(38, 10), pa.decimal128(38, 10), 38),
+    (T.numeric(20, 0), pa.decimal128(20, 0), 20), (T.NUMERIC, T.NUMERIC_STORAGE_ARROW, 30)])
+def test_numerics_alone_print_as_in_a_column(sql_type, arrow, digits):
+    rng = random.Random(str(arrow))
+    values = _decimals(rng, 300, digits, arrow.scale)
+    whole, alone = _both_ways(pa.array(values, arrow), sql_type)
+    if sql_type.typmod != -1:
+        assert alone == whole
+    else:  # unconstrained: printed at the smallest scale showing every value of the batch exactly
+        def column(vals: list) -> list:  # the vectorized path (more than FEW_VALUES values)
+            reps = text_out.FEW_VALUES + 1
+            return text_out.to_text(pa.array(vals * reps, arrow), sql_type).to_pylist()[:len(vals)]
+
+        assert alone == [column([v])[0] for v in values]
+        assert "0" in alone and "0.0000000000000001" in alone  # one value alone: its own scale
+        for k in range(2, text_out.FEW_VALUES + 1):  # a few values together share one scale, as a column's
+            assert text_out.to_text(pa.array(values[5:5 + k], arrow), sql_type).to_pylist() == column(values[5:5 + k])

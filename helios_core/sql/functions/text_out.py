@@ -314,6 +314,8 @@ def numeric_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return pc.cast(arr, pa.string())
     if pa.types.is_floating(arr.type):
         return float_text(arr, 15)
+    if len(arr) <= FEW_VALUES and pa.types.is_decimal(arr.type):
+        return _few_decimals_text(arr, t)
     s = _plain_decimal_text(arr)
     if t.typmod == -1 and arr.type == T.NUMERIC_STORAGE_ARROW:
         # Values of an unconstrained numeric column: the storage scale (16) is not the values'
@@ -328,6 +330,25 @@ def numeric_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         s = _plain_decimal_text(arr.cast(pa.decimal256(digits + k, k) if digits + k > 38 else
                                          pa.decimal128(digits + k, k)))
     return s
+
+
+def _few_decimals_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
+    """``numeric_text`` of a few decimals, value by value in Python (a point read's row): the
+    digits at the stored scale; in an unconstrained column's storage, at the smallest scale that
+    shows each of them exactly (or the type's display scale, if larger), as below."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    texts = [None if d is None else format(d, "f") for d in arr.to_pylist()]
+    if t.typmod == -1 and arr.type == T.NUMERIC_STORAGE_ARROW:
+        wanted = max([len(x.partition(".")[2].rstrip("0")) for x in texts if x is not None] + [t.display_scale or 0])
+        texts = [None if x is None else _at_scale(x, wanted) for x in texts]
+    return pa.array(texts, pa.string())
+
+
+def _at_scale(text: str, scale: int) -> str:
+    """A plain decimal's text cut to ``scale`` fractional digits (those cut are all zeros)."""
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction[:scale].ljust(scale, '0')}" if scale else whole
 
 
 def _plain_decimal_text(arr: pa.Array) -> pa.Array:

@@ -161,10 +161,14 @@ def text_array(array: pa.Array, oid: int, type_name: str = "") -> pa.Array:
         array = array.combine_chunks()
     t = array.type
     if oid in _INT_OIDS and pa.types.is_integer(t):
+        if len(array) <= SMALL_ROWS:  # a kernel call costs more than a few values (a point read's row)
+            return pa.array([None if v is None else str(v) for v in array.to_pylist()], pa.string())
         return pc.cast(array, pa.string())
     if oid in _STR_OIDS and (pa.types.is_string(t) or pa.types.is_large_string(t)):
         return array
     if oid == bc.BOOL and pa.types.is_boolean(t):
+        if len(array) <= SMALL_ROWS:
+            return pa.array([None if v is None else ("t" if v else "f") for v in array.to_pylist()], pa.string())
         return pc.if_else(array, "t", "f")
     if pa.types.is_null(t):
         return pa.nulls(len(array), pa.string())

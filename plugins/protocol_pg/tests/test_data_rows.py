@@ -91,6 +91,25 @@ def test_binary_columns_built_column_wise_match_per_value_rows(session, query, w
                 assert data_rows(batch, cols, formats) == old
 
 
+@pytest.mark.parametrize("query", [_SELECT, _NULLABLE], ids=["types", "nulls"])
+@pytest.mark.parametrize("timezone", ["UTC", "America/St_Johns"])
+def test_a_few_rows_print_as_the_same_rows_of_a_long_batch(session, query, timezone):
+    """Up to SMALL_ROWS rows are printed value by value in Python (integers, booleans, dates,
+    timestamps, numerics: formats.text_array, text_out.FEW_VALUES); a long batch by Arrow's
+    kernels: the same bytes for every row, NULLs, infinities and far dates included."""
+    from helios_protocol_pg import formats
+
+    session.execute(f"set timezone = '{timezone}'")
+    result = session.execute(query)[-1]
+    cols, fmts = result.columns, [0] * len(result.columns)
+    batch = next(b for b in result.batches if b.num_rows > formats.SMALL_ROWS)
+    with session.rendering():
+        whole = data_rows_per_value(batch, cols, fmts)
+        for size in (1, 3, formats.SMALL_ROWS):
+            for start in range(0, batch.num_rows - size, size):
+                assert data_rows_per_value(batch.slice(start, size), cols, fmts) == whole[start:start + size]
+
+
 def test_binary_columns_keep_the_per_value_path(session):
     result = session.execute("select 1::int4 as a, 'x' as b")[-1]
     batch = next(b for b in result.batches if b.num_rows)
