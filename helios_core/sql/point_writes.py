@@ -49,6 +49,9 @@ from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
 
 _PLAIN_PARAM_TYPES = {"int2": int, "int4": int, "int8": int, "text": str}  # bound as these Python types
+# an integer parameter into an integer column of another width (drivers type a parameter by its
+# value: psycopg binds 7 as a smallint) is taken as it is when it lies within the column's range
+_INTEGER_BOUNDS = {"int2": (-(2**15), 2**15 - 1), "int4": (-(2**31), 2**31 - 1), "int8": (-(2**63), 2**63 - 1)}
 
 
 def is_point_write(ctx: Any, ast: Any) -> bool:
@@ -424,7 +427,8 @@ def _insert_plan(session: Any, txn: Any, ast: exp.Insert, prepared: Any) -> Poin
         idx = dml._param_index(cell) if isinstance(cell, exp.Parameter) else None
         t = ptypes[idx] if idx is not None and idx < len(ptypes) else None
         ct = ctypes[cols[j]][1]
-        plain = t is not None and t.name in _PLAIN_PARAM_TYPES and (t.name, t.typmod) == (ct.name, ct.typmod)
+        plain = t is not None and t.name in _PLAIN_PARAM_TYPES and ct.domain is None and (
+            (t.name, t.typmod) == (ct.name, ct.typmod) or (t.name in _INTEGER_BOUNDS and ct.name in _INTEGER_BOUNDS))
         direct.append(idx if plain else None)
     if all(d is not None for d in direct) or all(dml._cells_literal(c, [None] * len(ptypes), ptypes) is not None
                                                  for c in cells):
@@ -438,6 +442,22 @@ def _insert_plan(session: Any, txn: Any, ast: exp.Insert, prepared: Any) -> Poin
         compiled = [(c, t) for c, (_, t) in zip(plan.root.rows[0], plan.columns, strict=True)]
     return PointInsert(_TableKey(tdef, tdef.schema, tdef.name), alias, ast.args.get("returning"), cols, direct,
                        compiled, source)
+
+
+def _taken_as_is(params: Any, p: int | None, column_type: Any) -> pa.Array | None:
+    """Parameter ``p`` as the column's one-value array when it is bound as the column's plain
+    Python type (an integer within the column's range); None: the cell's assignment cast decides
+    (and raises 22003 past the range)."""
+    if p is None or p >= len(params):
+        return None
+    v = params[p]
+    if v is not None:
+        if type(v) is not _PLAIN_PARAM_TYPES.get(column_type.name):
+            return None
+        bounds = _INTEGER_BOUNDS.get(column_type.name)
+        if bounds is not None and not bounds[0] <= v <= bounds[1]:
+            return None
+    return pa.array([v], column_type.arrow_type)
 
 
 @attrs.define(eq=False)
@@ -460,7 +480,9 @@ class PointInsert:
         cols = self.cols
         full: list[pa.Array | None] = [None] * len(tdef.columns)
         if self.compiled is None:
-            arrays, _masks, _n = dml.source_rows(session, ctx, tdef, cols, self.source, prepared.cache)
+            arrays = [_taken_as_is(params, p, ctypes[cols[j]][1]) for j, p in enumerate(self.direct)]
+            if any(arr is None for arr in arrays):  # not all parameters taken as they are
+                arrays, _masks, _n = dml.source_rows(session, ctx, tdef, cols, self.source, prepared.cache)
             for j, arr in enumerate(arrays):
                 full[cols[j]] = arr
         else:
@@ -468,9 +490,9 @@ class PointInsert:
             for j, ((cell, t), p) in enumerate(zip(self.compiled, self.direct, strict=True)):
                 ci = cols[j]
                 ct = ctypes[ci][1]
-                v = params[p] if p is not None and p < len(params) else None
-                if p is not None and (v is None or type(v) is _PLAIN_PARAM_TYPES[ct.name]):
-                    full[ci] = pa.array([v], ct.arrow_type)
+                arr = _taken_as_is(params, p, ct)
+                if arr is not None:
+                    full[ci] = arr
                     continue
                 full[ci] = dml.assign(Vec(cell.array(one, ctx), t), ct, 1, ctypes[ci][0])
         for ci in range(len(full)):
