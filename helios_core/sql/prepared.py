@@ -12,6 +12,7 @@ branch or search_path changed.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 import re
 from collections.abc import Iterator, Sequence
@@ -468,6 +469,25 @@ def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int,
 # ------------------------------------------------------------------------------------ binding
 _INT_RE = re.compile(r"^\s*[+-]?\d{1,19}\s*$")
 _INT_RANGE = {"int2": (-(2**15), 2**15 - 1), "int4": (-(2**31), 2**31 - 1), "int8": (-(2**63), 2**63 - 1)}
+_ASCII_SPACE = " \t\n\r\f\v"
+_PLAIN_NUMERIC_RE = re.compile(r"^[ \t\n\r\f\v]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)[ \t\n\r\f\v]*$")
+
+
+def _plain_numeric(text: str) -> pa.Array | None:
+    """A numeric parameter's text without an exponent (what drivers send for a Decimal) as the
+    one-value decimal array text_in.parse_numeric makes of it (the precision its digits need,
+    leading zeros included, the scale its fraction has), without that function's Arrow kernels,
+    which cost a point UPDATE a quarter of its time. None: another spelling, or past 38 digits."""
+    if not _PLAIN_NUMERIC_RE.match(text):
+        return None
+    digits = text.strip(_ASCII_SPACE).removeprefix("+")
+    dot = digits.find(".")
+    scale = 0 if dot == -1 else len(digits) - dot - 1
+    whole = (len(digits) if dot == -1 else dot) - digits.startswith("-")
+    precision = max(whole, 1) + scale
+    if precision > 38:
+        return None
+    return pa.array([decimal.Decimal(digits)], pa.decimal128(precision, scale))
 
 BATCH_BIND = 16  # from this many text parameters, those of one type are parsed together
 
@@ -696,6 +716,11 @@ def _bind_each(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
                 lo, hi = _INT_RANGE[t.name]
                 if lo <= n <= hi:
                     out.append(n)
+                    continue
+            if t.name == "numeric" and t.typmod == -1 and t.domain is None:
+                plain = _plain_numeric(v)
+                if plain is not None:
+                    out.append(Vec(plain, t, True))
                     continue
             arr = F.cast(Vec(pa.array([v], pa.string()), T.TEXT), t, context="explicit").array
             if pa.types.is_struct(arr.type) and t.name == "numeric":  # NaN / Infinity as a Decimal

@@ -129,6 +129,8 @@ def round_to_scale(arr: pa.Array, scale: int) -> pa.Array:
 
 def apply_typmod(arr: pa.Array, precision: int, scale: int) -> pa.Array:
     """Coerce to numeric(precision, scale): round, then 22003 if the integer part is too wide."""
+    if len(arr) == 1 and pa.types.is_decimal128(arr.type) and 0 <= scale <= precision <= MAX128:
+        return _one_to_typmod(arr, precision, scale)
     arr = to_decimal(arr)
     r = round_to_scale(arr, scale)
     if scale < 0:  # rounded left of the point: held with no fraction digits
@@ -153,6 +155,27 @@ def apply_typmod(arr: pa.Array, precision: int, scale: int) -> pa.Array:
         return r.cast(pa.decimal256(MAX256, scale))
     stored_scale = max(scale, 0)
     return r.cast(dec_type(max(precision - scale, 0) + stored_scale, stored_scale))
+
+
+_WIDE_CONTEXT = decimal.Context(prec=100)
+
+
+def _one_to_typmod(arr: pa.Array, precision: int, scale: int) -> pa.Array:
+    """``apply_typmod`` of one value in Python (a parameter assigned to a numeric(p,s) column):
+    rounded half away from zero as round_to_scale does, the same 22003, the same stored type;
+    the kernels' path cost a point UPDATE more than the rest of it."""
+    out_type = dec_type(precision, scale)
+    d = arr[0].as_py()
+    if d is None:
+        return pa.nulls(1, out_type)
+    r = d.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP, context=_WIDE_CONTEXT)
+    limit = precision - scale
+    if abs(r) >= decimal.Decimal(10) ** limit:
+        raise NumericValueOutOfRange(
+            "numeric field overflow",
+            detail=f"A field with precision {precision}, scale {scale} must round to an absolute value "
+                   f"less than {'10^' + str(limit) if limit else '1'}.")
+    return pa.array([r], out_type)
 
 
 def py_to_decimal_array(vals: list, scale: int | None = None) -> pa.Array:
