@@ -107,3 +107,36 @@ def test_numerics_alone_print_as_in_a_column(sql_type, arrow, digits):
         assert "0" in alone and "0.0000000000000001" in alone  # one value alone: its own scale
         for k in range(2, text_out.FEW_VALUES + 1):  # a few values together share one scale, as a column's
             assert text_out.to_text(pa.array(values[5:5 + k], arrow), sql_type).to_pylist() == column(values[5:5 + k])
+
+
+def _floats(rng: random.Random, n: int) -> list:
+    import math
+    import struct
+
+    out: list = [None, 0.0, -0.0, math.inf, -math.inf, math.nan, 1.5, 1e15, 1e14, 123456789012345.6, 1e-4,
+                 9.999e-5, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 0.1 + 0.2, 1e22, 100.0,
+                 3.4028234663852886e38, 1.401298464324817e-45, 1e6, 999999.0, 1234567.0]
+    while len(out) < n:
+        kind = rng.random()
+        if kind < 0.4:
+            out.append(struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0])
+        elif kind < 0.7:
+            out.append(rng.uniform(-1, 1) * 10 ** rng.randint(-12, 20))
+        else:
+            out.append(round(rng.uniform(-1000, 1000), rng.randint(0, 6)))
+    return out
+
+
+@pytest.mark.parametrize(("sql_type", "arrow"), [(T.FLOAT8, pa.float64()), (T.FLOAT4, pa.float32())])
+def test_floats_alone_print_as_in_a_column(sql_type, arrow):
+    values = _floats(random.Random(str(arrow)), 2000)
+    if arrow == pa.float32():
+        import numpy as np
+
+        values = [v if v is None or not np.isfinite(v) or abs(v) < 3e38 else 1.0 for v in values]
+    arr = pa.array(values, pa.float64()).cast(arrow, safe=False)
+    n = text_out.FLOAT_TEXT_PER_VALUE_ROWS
+    whole = text_out.to_text(arr, sql_type).to_pylist()  # past FLOAT_TEXT_PER_VALUE_ROWS: the kernels
+    alone = [x for start in range(0, len(arr), n) for x in text_out.to_text(arr.slice(start, n), sql_type).to_pylist()]
+    assert alone == whole
+    assert "-0" in alone and "NaN" in alone and "-Infinity" in alone and any(x and "e" in x for x in alone)

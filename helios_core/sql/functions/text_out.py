@@ -260,6 +260,11 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+def _float32_shortest(v: float) -> str:
+    """The shortest digits that read back as the same single-precision value (numpy's)."""
+    return str(np.float32(v))
+
+
 def _float_text_one(x: str, fixed_below: int, differs: str) -> str:
     """``float_text``'s rules for one of Arrow's texts."""
     if _compiled(differs).search(x):
@@ -276,6 +281,11 @@ def float_text(arr: pa.Array, fixed_below: int) -> pa.Array:
     Python; all others only get their exponent padded (a kernel). A few values take the same
     rules value by value (``_float_text_one``).
     """
+    if len(arr) <= FLOAT_TEXT_PER_VALUE_ROWS and arr.type in (pa.float64(), pa.float32()):
+        # Python's shortest round-trip digits are Arrow's: no kernel call at all for a few values
+        shortest = repr if arr.type == pa.float64() else _float32_shortest
+        return pa.array([None if v is None else _float_layout(shortest(v), fixed_below) for v in arr.to_pylist()],
+                        pa.string())
     s = pc.cast(arr, pa.string())
     differs = _FLOAT8_DIFFERS if fixed_below == 15 else _FLOAT4_DIFFERS
     if len(s) <= FLOAT_TEXT_PER_VALUE_ROWS:
