@@ -136,8 +136,18 @@ class Portal:
 _NEEDS_SESSION = frozenset({b"Q", b"P", b"B", b"D", b"E", b"C"})
 # what libpq sends after the Bind of one prepared execution on the unnamed portal (point_round_trip)
 _SYNC = m.msg(b"S")
-_EXECUTE_SYNC = m.msg(b"E", b"\0" + struct.pack("!i", 0)) + _SYNC
-_DESCRIBE_EXECUTE_SYNC = m.msg(b"D", b"P\0") + _EXECUTE_SYNC
+_DESCRIBE_PORTAL = m.msg(b"D", b"P\0")
+_EXECUTE_HEAD = b"E" + struct.pack("!i", 9) + b"\0"  # Execute of the unnamed portal, a row limit next
+
+
+def _execute_sync_length(buf: bytes, pos: int) -> int | None:
+    """The length of the unnamed portal's Execute and a Sync at ``pos`` (None: other messages).
+    Its row limit does not matter to a point read, which has one row at most: libpq asks for
+    every row (0), asyncpg's fetchrow for one."""
+    end = pos + len(_EXECUTE_HEAD) + 4
+    if not buf.startswith(_EXECUTE_HEAD, pos) or not buf.startswith(_SYNC, end):
+        return None
+    return end + len(_SYNC) - pos
 _SELECT_TAGS = (m.command_complete("SELECT 0"), m.command_complete("SELECT 1"))
 
 
@@ -1362,16 +1372,20 @@ class PgConnection:
         if b.portal or self.implicit_tx or self.skip_until_sync:
             return False
         stmt = self.statements.get(b.statement)
+        n = len(b.params)
         if stmt is None or stmt.prepared is None or stmt.cursor_cmd is not None or not stmt.prepared.short \
-                or len(b.params) != len(stmt.param_oids) or len(b.param_formats) > 1:
+                or n != len(stmt.param_oids) or len(b.param_formats) not in (0, 1, n):
             return False
         reader = self.reader
         pos = reader.pos
-        described = reader.buf.startswith(_DESCRIBE_EXECUTE_SYNC, pos)
-        if not described and not reader.buf.startswith(_EXECUTE_SYNC, pos):
+        described = reader.buf.startswith(_DESCRIBE_PORTAL, pos)
+        length = _execute_sync_length(reader.buf, pos + len(_DESCRIBE_PORTAL) if described else pos)
+        if length is None:
             return False
-        binary = bool(b.param_formats) and b.param_formats[0] == 1
-        params = [decode_param(raw, oid, binary) for raw, oid in zip(b.params, stmt.param_oids, strict=True)]
+        length += len(_DESCRIBE_PORTAL) if described else 0
+        formats = b.param_formats if len(b.param_formats) == n else list(b.param_formats) * n or [0] * n
+        params = [decode_param(raw, oid, fmt == 1)
+                  for raw, oid, fmt in zip(b.params, stmt.param_oids, formats, strict=True)]
         portal = Portal(stmt, params, b.result_formats)
         self.portals[""] = portal
         head = m.BIND_COMPLETE + (self._portal_description(portal) if described else b"")
@@ -1380,12 +1394,12 @@ class PgConnection:
         except BaseException:
             # as if handled one by one: Bind and Describe answered, the Execute's error follows
             self.write(head)
-            reader.pos = pos + len(_DESCRIBE_EXECUTE_SYNC if described else _EXECUTE_SYNC) - len(_SYNC)
+            reader.pos = pos + length - len(_SYNC)
             raise
         if not done:
             self.portals.pop("", None)
             return False
-        reader.pos = pos + len(_DESCRIBE_EXECUTE_SYNC if described else _EXECUTE_SYNC)
+        reader.pos = pos + length
         self.skip_until_sync = False
         if self.tx_status() == "I":
             self.portals.clear()

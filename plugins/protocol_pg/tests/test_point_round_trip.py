@@ -113,6 +113,10 @@ def test_asyncpg_prepared_point_reads_match_the_general_path(pg_server, table: s
                 for key in (1, 2, -7, 3):
                     assert [tuple(r) for r in await stmt.fetch(key)] == [tuple(r) for r in await rng.fetch(key)]
             assert await stmt.fetchval(1, column=5) == "x"
+            for key in (1, 2, -7, 3):  # fetchrow asks for one row (an Execute with a row limit)
+                row, want = await stmt.fetchrow(key), await rng.fetch(key)
+                assert (tuple(row) if row is not None else None) == (tuple(want[0]) if want else None)
+            assert await conn.fetchrow("select t, k from pt_typed where k = $1", 1) == ("x", 1)
             with pytest.raises(asyncpg.exceptions.DataError):
                 await stmt.fetch(2**40)  # out of the key's range: refused by the binder, as before
         finally:
@@ -138,3 +142,16 @@ def test_simple_query_point_reads_match_the_general_path(dsn: str, table: str) -
                 assert [res.fname(f) for f in range(res.nfields)] == [ref.fname(f) for f in range(ref.nfields)]
                 assert res.command_status == ref.command_status
         assert c.pgconn.exec_(b"select ts from pt_typed where k = 1").get_value(0, 0) == b"2024-01-02 08:34:05+05:30"
+
+
+def test_execute_and_sync_are_matched_whatever_the_row_limit() -> None:
+    from helios_protocol_pg import messages as m
+    from helios_protocol_pg.connection import _execute_sync_length
+
+    sync = m.msg(b"S")
+    for limit in (0, 1, 50):
+        buf = b"xx" + m.msg(b"E", b"\0" + limit.to_bytes(4, "big")) + sync
+        assert _execute_sync_length(buf, 2) == len(buf) - 2
+    assert _execute_sync_length(b"xx" + m.msg(b"E", b"p1\0" + bytes(4)) + sync, 2) is None  # a named portal
+    assert _execute_sync_length(b"xx" + m.msg(b"E", b"\0" + bytes(4)) + m.msg(b"H"), 2) is None  # Flush, no Sync
+    assert _execute_sync_length(b"xx" + m.msg(b"E", b"\0" + bytes(4)), 2) is None  # the Sync not come yet
