@@ -347,8 +347,22 @@ def _needed_columns(t: TableDef, columns: list[str] | None, filter: pc.Expressio
     return [f"c{c.col_id}" for c in t.columns if c.name in names]
 
 
+_EMPTY_BATCHES: dict[int, tuple[pa.Schema, pa.RecordBatch]] = {}
+_EMPTY_BATCHES_KEPT = 512
+
+
 def _empty_batch(schema: pa.Schema) -> pa.RecordBatch:
-    return pa.RecordBatch.from_arrays([pa.array([], f.type) for f in schema], schema=schema)
+    """A batch of no rows of ``schema``, kept per schema object (a point read's presented schema is
+    one object per table and column choice): built anew, one of eight columns cost 0.17 ms, most of
+    a point read that finds no row. Batches are immutable, so one is shared."""
+    hit = _EMPTY_BATCHES.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    batch = pa.RecordBatch.from_arrays([pa.array([], f.type) for f in schema], schema=schema)
+    if len(_EMPTY_BATCHES) >= _EMPTY_BATCHES_KEPT:
+        _EMPTY_BATCHES.clear()
+    _EMPTY_BATCHES[id(schema)] = (schema, batch)
+    return batch
 
 
 def _counting_rows(batches: Iterator[pa.RecordBatch], activity: list[int], field: int,
