@@ -199,7 +199,8 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
             return _composite_arrays(array, type_name)
         if oid in (bc.DATE, bc.TIMESTAMP, bc.TIMESTAMPTZ) and (
                 pa.types.is_date32(array.type) or pa.types.is_timestamp(array.type)):
-            return _fixed_width_binary(array, oid).to_pylist()
+            few = _few_datetimes_binary(array, oid) if len(array) <= SMALL_ROWS else None
+            return few if few is not None else _fixed_width_binary(array, oid).to_pylist()
         if oid == bc.TIME and pa.types.is_time64(array.type):  # from the microseconds: 24:00:00 is no Python time
             return _time_binary(array)
         if bc.ARRAY_ELEMENT.get(oid) == bc.NUMERIC:  # the same for the elements of numeric[]
@@ -221,7 +222,8 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
 RECORD_OID = 2249
 VOID_OID = 2278
 _EPOCH_SHIFT_DAYS = 10957  # 1970-01-01 to 2000-01-01, PostgreSQL's epoch for binary dates
-_INFINITIES = {2**31 - 1, -(2**31), 2**63 - 1, -(2**63)}
+_DATE_INFINITIES = (2**31 - 1, -(2**31))  # a date's ±infinity: the int32 extremes, as in PostgreSQL
+_TIMESTAMP_INFINITIES = (2**63 - 1, -(2**63))  # a timestamp's: the int64 extremes
 
 
 def _time_binary(array: pa.Array) -> list[bytes | None]:
@@ -556,11 +558,31 @@ def _fixed_width_binary(array: pa.Array | pa.ChunkedArray, oid: int) -> pa.Array
             oid in (bc.TIMESTAMP, bc.TIMESTAMPTZ) and pa.types.is_timestamp(t)):
         width, shift = (4, _EPOCH_SHIFT_DAYS) if oid == bc.DATE else (8, _EPOCH_SHIFT_DAYS * 86_400_000_000)
         ints = pc.fill_null(array.cast(pa.int32() if width == 4 else pa.int64()), 0).to_numpy(zero_copy_only=False)
-        data = np.where(np.isin(ints, list(_INFINITIES)), ints, ints - shift).astype(">i4" if width == 4 else ">i8")
+        infinities = list(_DATE_INFINITIES if width == 4 else _TIMESTAMP_INFINITIES)
+        data = np.where(np.isin(ints, infinities), ints, ints - shift).astype(">i4" if width == 4 else ">i8")
         out = _fixed_bytes(data.view(np.uint8), width)
     else:
         return None
     return out if not array.null_count else pc.if_else(array.is_valid(), out, pa.scalar(None, pa.large_binary()))
+
+
+_pack_i64 = struct.Struct("!q").pack
+
+
+def _few_datetimes_binary(array: pa.Array | pa.ChunkedArray, oid: int) -> list[bytes | None] | None:
+    """``_fixed_width_binary`` of a few dates or microsecond timestamps (a point read's row), one
+    value at a time with struct (its numpy and Arrow calls cost more than the values); None for
+    another unit."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if oid == bc.DATE:
+        shift, pack, ints, infinities = _EPOCH_SHIFT_DAYS, _pack_i32, array.view(pa.int32()), _DATE_INFINITIES
+    elif array.type.unit == "us":
+        shift, pack, ints = _EPOCH_SHIFT_DAYS * 86_400_000_000, _pack_i64, array.view(pa.int64())
+        infinities = _TIMESTAMP_INFINITIES
+    else:
+        return None
+    return [None if v is None else pack(v if v in infinities else v - shift) for v in ints.to_pylist()]
 
 
 def _fixed_bytes(data: np.ndarray, width: int) -> pa.Array:

@@ -204,3 +204,26 @@ def test_a_large_batch_is_encoded_in_parts_on_worker_threads(session, monkeypatc
     assert first_row == buf[:offsets[1]] and b"01/01/2024 06:31:00 IST" in first_row and b"0.142857142857143" in first_row
     assert any(name.startswith("helios-parallel") for name in threads) and len(threads) >= 2
     assert parallel.WORKERS >= 1
+
+
+def test_binary_dates_and_timestamps_near_the_epoch_and_at_infinity(session):
+    """Binary dates and timestamps of a few rows (struct, one value at a time) and of many (numpy)
+    give the same bytes, and only a type's own extremes are ±infinity: 2**31 - 1 microseconds after
+    1970 is a timestamp like any other (it went out unshifted, thirty years later)."""
+    import struct
+
+    from helios_protocol_pg import formats
+
+    shift_us = 10957 * 86_400_000_000
+    micros = [0, 2**31 - 1, -(2**31), 2**63 - 1, -(2**63), None, 1_700_000_000_123_456]
+    days = [0, 2**31 - 1, -(2**31), None, 19000, -719162, 10957]
+    ts = pa.array(micros, pa.int64()).cast(pa.timestamp("us"))
+    dates = pa.array(days, pa.int32()).cast(pa.date32())
+    for oid, arr, pack, inf in ((1114, ts, "!q", {2**63 - 1, -(2**63)}), (1184, ts.cast(pa.timestamp("us", "UTC")), "!q",
+                                 {2**63 - 1, -(2**63)}), (1082, dates, "!i", {2**31 - 1, -(2**31)})):
+        shift = shift_us if pack == "!q" else 10957
+        want = [None if v is None else struct.pack(pack, v if v in inf else v - shift) for v in arr.cast(
+            pa.int64() if pack == "!q" else pa.int32()).to_pylist()]
+        assert formats.encode_column(arr, oid, "", True) == want  # a few values
+        long = pa.concat_arrays([arr] * 3)
+        assert formats.encode_column(long, oid, "", True) == want * 3  # the numpy path
