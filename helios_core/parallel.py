@@ -121,11 +121,29 @@ def map_in_parallel(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
 _END = object()
 
 
-def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], *, workers: int | None = None) -> Iterator[Any]:
+class _Here:
+    """An item not worth a hand-off: ``fn(item)`` computed on the calling thread when its turn comes."""
+
+    __slots__ = ("fn", "item")
+
+    def __init__(self, fn: Callable[[Any], Any], item: Any) -> None:
+        self.fn, self.item = fn, item
+
+    def result(self) -> Any:
+        return self.fn(self.item)
+
+    def cancel(self) -> bool:
+        return True
+
+
+def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], *, workers: int | None = None,
+                here: Callable[[Any], bool] | None = None) -> Iterator[Any]:
     """``fn(item)`` for each item, in order, computed ahead on the worker threads (at most ``2 x
     workers`` items in flight). ``fn`` must be pure: it runs on another thread, without the
     caller's context variables. A consumer that stops early leaves the speculative work unread;
-    an error is raised when its item is reached, as in a sequential loop."""
+    an error is raised when its item is reached, as in a sequential loop. Items for which
+    ``here(item)`` is true are computed on the calling thread in their turn (a thread hop costs
+    more than a small item's work)."""
     workers = WORKERS if workers is None else workers
     it = iter(items)
     first = next(it, _END)
@@ -139,10 +157,14 @@ def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], *, workers: int 
             yield from map(fn, it)
         return
     pool = executor()
-    pending: deque[Future] = deque((pool.submit(fn, first), pool.submit(fn, second)))
+
+    def submit(item: Any) -> Any:
+        return _Here(fn, item) if here is not None and here(item) else pool.submit(fn, item)
+
+    pending: deque[Any] = deque((submit(first), submit(second)))
     try:
         for item in it:
-            pending.append(pool.submit(fn, item))
+            pending.append(submit(item))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
