@@ -165,12 +165,20 @@ def _system_columns_read(returning: Any, tdef: Any) -> list[str]:
 
 
 def returning_result(session: Any, ctx: Any, tag: str, tdef: Any, alias: str | None, returning: Any,
-                     batches: list[pa.RecordBatch]) -> Result:
-    """RETURNING expressions evaluated over rows shaped like the table (new rows; old for DELETE)."""
+                     batches: list[pa.RecordBatch], cache: dict | None = None) -> Result:
+    """RETURNING expressions evaluated over rows shaped like the table (new rows; old for DELETE).
+    ``cache``: a prepared statement's, where the compiled expressions are kept for the next
+    execution while the table's definition is the same (a point INSERT ... RETURNING compiled
+    them every time); they are evaluated anew each time."""
     from helios_core.sql.session_impl import result_column
 
-    scope = _scope(tdef, alias)
     system = _system_columns_read(returning, tdef)
+    if system or returning.find(exp.Select) is not None:  # system columns, subqueries: compiled each time
+        cache = None
+    kept = cache.get("returning") if cache is not None else None
+    if kept is not None and kept[0] is tdef and kept[1] is returning:
+        return _returned(tag, tdef, kept[2], batches, ctx, result_column)
+    scope = _scope(tdef, alias)
     if system:
         scope = Scope([*scope.fields, *(Field(n, _types().INT8, alias or tdef.name) for n in system)])
         txid = int(getattr(session.tx.current(), "txid", 0) or 0) & 0xFFFFFFFF or 1
@@ -192,6 +200,15 @@ def returning_result(session: Any, ctx: Any, tag: str, tdef: Any, alias: str | N
         node = e.this if isinstance(e, exp.Alias) else e
         items.append((name, node))
     compiled = [(n, compile_scalar(node, scope, ctx)) for n, node in items]
+    if cache is not None:
+        cache["returning"] = (tdef, returning, compiled)
+    return _returned(tag, tdef, compiled, batches, ctx, result_column)
+
+
+def _returned(tag: str, tdef: Any, compiled: list[tuple[str, Any]], batches: list[pa.RecordBatch], ctx: Any,
+              result_column: Any) -> Result:
+    """The RETURNING result: the compiled expressions over each batch of rows."""
+    ctypes = column_types(tdef)
     out_batches = []
     stored_numeric = [i for i, (_, t) in enumerate(ctypes) if t.stores_numeric_specials]
     for b in batches:
@@ -369,8 +386,12 @@ def _domain_default(t: Any) -> str | None:
     return None
 
 
-def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx: Any) -> pa.Array:
-    """n values of a column's DEFAULT (NULL when it has none); nextval draws n sequence values."""
+def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx: Any,
+                  cache: dict | None = None) -> pa.Array:
+    """n values of a column's DEFAULT (NULL when it has none); nextval draws n sequence values.
+    ``cache``: a prepared statement's, where the default's plan is kept for the next execution
+    while the table's definition is the same (a point INSERT planned ``now()`` every time); the
+    plan runs again each time, so volatile and transaction-time defaults are evaluated anew."""
     col = tdef.columns[col_index]
     sql_type = column_types(tdef)[col_index][1]
     md = column_metadata(tdef, col.name)
@@ -386,14 +407,21 @@ def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx
         # an identity column's own sequence needs no privilege of the inserting role (a serial's does)
         vals = sequences.nextvals(session, m.group(1), n, check_privilege=not md.get("identity"))
         return assign(Vec(pa.array(vals, pa.int64()), _types().INT8), sql_type, n, col.name)
-    from helios_core.frontends.postgres.dialect import parse
+    key = ("default", col_index)
+    kept = cache.get(key) if cache is not None and n == 1 else None
+    if kept is not None and kept[0] is tdef and kept[1] == text:
+        volatile, plan = kept[2], kept[3]
+    else:
+        from helios_core.frontends.postgres.dialect import parse
 
-    tree = parse(f"select {text}")[0].ast
-    volatile = any(isinstance(f, exp.Anonymous) and f.name.lower() in _VOLATILE or
-                   type(f).__name__.lower() in ("rand", "random") for f in tree.find_all(exp.Func))
-    if volatile and n > 1:
-        tree = parse(f"select {text} from generate_series(1, {n})")[0].ast
-    plan = session.plan_query(tree, ctx)
+        tree = parse(f"select {text}")[0].ast
+        volatile = any(isinstance(f, exp.Anonymous) and f.name.lower() in _VOLATILE or
+                       type(f).__name__.lower() in ("rand", "random") for f in tree.find_all(exp.Func))
+        if volatile and n > 1:
+            tree = parse(f"select {text} from generate_series(1, {n})")[0].ast
+        plan = session.plan_query(tree, ctx)
+        if cache is not None and n == 1 and not plan.subplans:
+            cache[key] = (tdef, text, volatile, plan)
     batches = list(plan.execute(ctx))
     t = plan.columns[0][1]
     arr = pa.concat_arrays([b.column(0) for b in batches]) if batches else pa.nulls(0, t.arrow_type)

@@ -341,7 +341,8 @@ class PointUpdate:
             written = _write_keyed_row(ctx, txn, tdef, key, update)
         tag = f"UPDATE {len(written)}"
         if self.returning is not None:
-            return dml.returning_result(session, ctx, tag, tdef, self.alias, self.returning, written)
+            return dml.returning_result(session, ctx, tag, tdef, self.alias, self.returning, written,
+                                         prepared.cache)
         return Result(command_tag=tag)
 
     def _new_columns(self, ctx: Any, b: pa.RecordBatch, old_cols: list[pa.Array], ncols: int) -> list[pa.Array]:
@@ -398,7 +399,8 @@ class PointDelete:
             deleted = _write_keyed_row(ctx, txn, tdef, key, delete)
         tag = f"DELETE {len(deleted)}"
         if self.returning is not None:
-            return dml.returning_result(session, ctx, tag, tdef, self.alias, self.returning, deleted)
+            return dml.returning_result(session, ctx, tag, tdef, self.alias, self.returning, deleted,
+                                         prepared.cache)
         return Result(command_tag=tag)
 
 
@@ -497,11 +499,12 @@ class PointInsert:
                 full[ci] = dml.assign(Vec(cell.array(one, ctx), t), ct, 1, ctypes[ci][0])
         for ci in range(len(full)):
             if full[ci] is None:
-                full[ci] = dml.default_array(session, txn, tdef, ci, 1, ctx)
+                full[ci] = dml.default_array(session, txn, tdef, ci, 1, ctx, prepared.cache)
         batch = pa.RecordBatch.from_arrays(full, schema=self.table.arrow_schema(tdef))
         constraints.check_new_rows(session, txn, ctx, tdef, batch)
         txn.insert_def(tdef, batch)
         tag = "INSERT 0 1"
         if self.returning is not None:
-            return dml.returning_result(session, ctx, tag, tdef, self.alias, self.returning, [batch])
+            return dml.returning_result(session, ctx, tag, tdef, self.alias, self.returning, [batch],
+                                         prepared.cache)
         return Result(command_tag=tag)
