@@ -344,6 +344,8 @@ def _stored_form(arrays: list[pa.Array], tdef: Any) -> list[pa.Array]:
 def _param_vec(vals: list[Any], t: Any) -> Any:
     T = _types()
     if any(isinstance(v, Vec) for v in vals):  # values no Python object holds (dates past 9999...)
+        if t.name == "numeric" and t.element is None and len(vals) == 1 and pa.types.is_decimal(vals[0].array.type):
+            return Vec(vals[0].array, t)  # one decimal parameter (prepared._plain_numeric's): as it is
         if t.name == "numeric" and t.element is None:  # decimals of any scale, wide or NaN: one array of all
             decimals = [d for v in vals for d in (NW.to_decimals(v.array) if isinstance(v, Vec) else
                                                   [None if v is None else Decimal(str(v.as_py() if isinstance(

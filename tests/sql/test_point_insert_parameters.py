@@ -58,3 +58,24 @@ def test_point_insert_takes_them_without_the_general_path(monkeypatch):
     with pytest.raises(HeliosError) as e:  # past the column's range: the general path, and its 22003
         s.execute_prepared(p, [3, 40000, "z", 5])
     assert e.value.sqlstate == "22003" and len(general) == 1
+
+
+NUMERIC = 1700
+
+
+@pytest.mark.parametrize("value", ["12.50", "12.555", "-0.005", "99999999.994", "99999999.995", "7", "0.1", "NaN",
+                                   "1e3", "123456789012345678901234567890.12345"])
+def test_numeric_parameters_insert_as_the_general_path_does(value):
+    outcomes = []
+    for sql in ("INSERT INTO n (a, b, c) VALUES ($1, $2, $3)", "INSERT INTO n (a, b, c) SELECT $1, $2, $3"):
+        s = helios_core.connect()
+        s.execute("CREATE TABLE n (a int PRIMARY KEY, b numeric(10,2), c numeric)")
+        try:
+            s.execute_prepared(s.prepare(sql, [INT4, NUMERIC, NUMERIC]), [1, value, value])
+            rows = None
+            for rows in s.execute("SELECT a, b::text, c::text FROM n"):
+                pass
+            outcomes.append(rows.rows())
+        except HeliosError as e:
+            outcomes.append((e.sqlstate, str(e)))
+    assert outcomes[0] == outcomes[1]
