@@ -144,6 +144,29 @@ def test_simple_query_point_reads_match_the_general_path(dsn: str, table: str) -
         assert c.pgconn.exec_(b"select ts from pt_typed where k = 1").get_value(0, 0) == b"2024-01-02 08:34:05+05:30"
 
 
+def test_asyncpg_two_parameter_point_reads(pg_server) -> None:
+    """A composite key's point read from asyncpg (a format code per parameter, fetchrow's row
+    limit) gives what a range over the same key gives."""
+    async def main() -> None:
+        conn = await asyncpg.connect(host=pg_server.host, port=pg_server.port("postgres"), user="helios",
+                                     database="helios")
+        try:
+            await conn.execute("drop table if exists pt_pair")
+            await conn.execute("create table pt_pair (a int, b text, v timestamptz, w numeric(8,3), primary key (a, b))")
+            await conn.execute("insert into pt_pair values (1, 'x', '2024-01-01 00:00+00', 1.5), (1, 'y', null, -2.25), "
+                               "(2, 'x', '2050-07-01 12:00+00', 0)")
+            stmt = await conn.prepare("select * from pt_pair where a = $1 and b = $2")
+            rng = await conn.prepare("select * from pt_pair where a between $1 and $1 and b >= $2 and b <= $2")
+            for _ in range(2):
+                for key in ((1, "x"), (1, "y"), (2, "x"), (3, "z")):
+                    got, want = await stmt.fetchrow(*key), await rng.fetch(*key)
+                    assert (tuple(got) if got is not None else None) == (tuple(want[0]) if want else None), key
+        finally:
+            await conn.close()
+
+    asyncio.run(main())
+
+
 def test_execute_and_sync_are_matched_whatever_the_row_limit() -> None:
     from helios_protocol_pg import messages as m
     from helios_protocol_pg.connection import _execute_sync_length
