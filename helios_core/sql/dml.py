@@ -170,14 +170,12 @@ def returning_result(session: Any, ctx: Any, tag: str, tdef: Any, alias: str | N
     ``cache``: a prepared statement's, where the compiled expressions are kept for the next
     execution while the table's definition is the same (a point INSERT ... RETURNING compiled
     them every time); they are evaluated anew each time."""
-    from helios_core.sql.session_impl import result_column
-
     system = _system_columns_read(returning, tdef)
     if system or returning.find(exp.Select) is not None:  # system columns, subqueries: compiled each time
         cache = None
     kept = cache.get("returning") if cache is not None else None
     if kept is not None and kept[0] is tdef and kept[1] is returning:
-        return _returned(tag, tdef, kept[2], batches, ctx, result_column)
+        return _returned(tag, tdef, kept[2], batches, ctx)
     scope = _scope(tdef, alias)
     if system:
         scope = Scope([*scope.fields, *(Field(n, _types().INT8, alias or tdef.name) for n in system)])
@@ -202,12 +200,14 @@ def returning_result(session: Any, ctx: Any, tag: str, tdef: Any, alias: str | N
     compiled = [(n, compile_scalar(node, scope, ctx)) for n, node in items]
     if cache is not None:
         cache["returning"] = (tdef, returning, compiled)
-    return _returned(tag, tdef, compiled, batches, ctx, result_column)
+    return _returned(tag, tdef, compiled, batches, ctx)
 
 
-def _returned(tag: str, tdef: Any, compiled: list[tuple[str, Any]], batches: list[pa.RecordBatch], ctx: Any,
-              result_column: Any) -> Result:
+def _returned(tag: str, tdef: Any, compiled: list[tuple[str, Any]], batches: list[pa.RecordBatch], ctx: Any
+              ) -> Result:
     """The RETURNING result: the compiled expressions over each batch of rows."""
+    from helios_core.sql.session_impl import result_column
+
     ctypes = column_types(tdef)
     out_batches = []
     stored_numeric = [i for i, (_, t) in enumerate(ctypes) if t.stores_numeric_specials]

@@ -694,22 +694,10 @@ def _wall_to_utc(wall: pa.Array, zone: str, tzinfo: dt.tzinfo) -> pa.Array:
     us = wall.cast(pa.int64())
     skipped = pc.fill_null(pc.not_equal(back, us), False)
     if not pc.any(skipped).as_py():
-        return _ruled_wall_to_utc(us, utc.cast(pa.int64()), tzinfo)
+        return zone_offsets.wall_to_utc(us, utc.cast(pa.int64()), tzinfo)
     offset_before = pc.subtract(back, utc.cast(pa.int64()))  # the offset just before the jump
     fixed = pc.subtract(us, offset_before)
-    return _ruled_wall_to_utc(us, pc.if_else(skipped, fixed, utc.cast(pa.int64())), tzinfo)
-
-
-def _ruled_wall_to_utc(wall: pa.Array, utc: pa.Array, tzinfo: dt.tzinfo) -> pa.Array:
-    """``utc`` with the wall times from 2038 on read by the zone's rule (zone_offsets)."""
-    ruled = zone_offsets.wall_offsets(wall, tzinfo)
-    if ruled is None:
-        return utc.cast(pa.timestamp("us", tz="UTC"))
-    rows, offsets = ruled
-    values = pc.fill_null(utc.cast(pa.int64()), 0).to_numpy(zero_copy_only=False).copy()
-    values[rows] = pc.fill_null(wall, 0).to_numpy(zero_copy_only=False)[rows] - offsets
-    mask = utc.is_null().to_numpy(zero_copy_only=False) if utc.null_count else None
-    return pa.array(values, pa.int64(), mask=mask).cast(pa.timestamp("us", tz="UTC"))
+    return zone_offsets.wall_to_utc(us, pc.if_else(skipped, fixed, utc.cast(pa.int64())), tzinfo)
 
 
 def tstz_to_ts(arr: pa.Array) -> pa.Array:

@@ -136,14 +136,9 @@ def apply_typmod(arr: pa.Array, precision: int, scale: int) -> pa.Array:
     if scale < 0:  # rounded left of the point: held with no fraction digits
         r = r.cast(dec_type(r.type.precision - r.type.scale, 0)) if r.type.scale < 0 else r
     if len(r) and r.null_count < len(r):
-        limit = precision - scale
         mm = pc.min_max(r)
         biggest = max(abs(mm["min"].as_py()), abs(mm["max"].as_py()))
-        if biggest >= decimal.Decimal(10) ** limit:
-            raise NumericValueOutOfRange(
-                "numeric field overflow",
-                detail=f"A field with precision {precision}, scale {scale} must round to an absolute value "
-                       f"less than {'10^' + str(limit) if limit else '1'}.")
+        _check_field(biggest, precision, scale)
     if precision > MAX256:  # numeric(210, 10): the declared bound is checked above, Arrow holds 76 digits
         # Arrow holds 76 digits; with scale <= 16 at most 59 integer digits, as unconstrained numeric
         # (60-digit values stand for NaN/Infinity there, see numeric_special)
@@ -169,13 +164,18 @@ def _one_to_typmod(arr: pa.Array, precision: int, scale: int) -> pa.Array:
     if d is None:
         return pa.nulls(1, out_type)
     r = d.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP, context=_WIDE_CONTEXT)
+    _check_field(abs(r), precision, scale)
+    return pa.array([r], out_type)
+
+
+def _check_field(biggest: decimal.Decimal, precision: int, scale: int) -> None:
+    """22003 when a rounded value of this magnitude does not fit numeric(precision, scale)."""
     limit = precision - scale
-    if abs(r) >= decimal.Decimal(10) ** limit:
+    if biggest >= decimal.Decimal(10) ** limit:
         raise NumericValueOutOfRange(
             "numeric field overflow",
             detail=f"A field with precision {precision}, scale {scale} must round to an absolute value "
                    f"less than {'10^' + str(limit) if limit else '1'}.")
-    return pa.array([r], out_type)
 
 
 def py_to_decimal_array(vals: list, scale: int | None = None) -> pa.Array:

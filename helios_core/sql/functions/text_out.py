@@ -428,7 +428,6 @@ def _far_timestamptz(utc_us: int, tz: str) -> str:
 FEW_VALUES = 8  # at most this many dates or timestamps are printed one by one in Python
 _FEW_VALUES_TYPES = ("date", "timestamp", "timestamptz")
 _UTC_NAMES = ("UTC", "GMT", "Z", "ETC/UTC", "UCT", "ZULU")
-_EPOCH_UTC = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _few_datetimes_text(arr: pa.Array, name: str) -> pa.Array | None:
@@ -463,7 +462,7 @@ def _few_datetimes_text(arr: pa.Array, name: str) -> pa.Array | None:
             out.append(_far_timestamptz(us, tz))
         else:
             try:
-                off = int((_EPOCH_UTC + dt.timedelta(microseconds=us)).astimezone(zone).utcoffset().total_seconds())
+                off = zone_offsets.offset_seconds(us, zone)
             except (OverflowError, ValueError):  # the local time past the year 9999
                 return None
             out.append(far_dates.timestamp_iso(us + off * 1_000_000, _offset_text(off)))
@@ -532,7 +531,7 @@ def timestamptz_text(arr: pa.Array, tz: str) -> pa.Array:
     style = runtime.datestyle()
     if datestyle.split(style)[0] != "ISO":
         return _styled_timestamptz(utc, tz, style)
-    if tz.upper() in ("UTC", "GMT", "Z", "ETC/UTC", "UCT", "ZULU"):
+    if tz.upper() in _UTC_NAMES:
         return pc.binary_join_element_wise(timestamp_text(utc), "+00", "")
     zone = session_tz_info(tz)
     if isinstance(zone, dt.timezone):

@@ -39,6 +39,12 @@ def _per_minute(micros: np.ndarray, offset_of) -> np.ndarray:
     return offsets[where.reshape(-1)]
 
 
+def offset_seconds(utc_us: int, tzinfo: dt.tzinfo) -> int:
+    """The zone's UTC offset (seconds) at an instant (microseconds since 1970, UTC), by zoneinfo;
+    OverflowError past Python's datetime."""
+    return int((_EPOCH_UTC + dt.timedelta(microseconds=utc_us)).astimezone(tzinfo).utcoffset().total_seconds())
+
+
 def local_micros(utc: pa.Array, zone: str, tzinfo: dt.tzinfo) -> pa.Array:
     """UTC instants (int64 microseconds) as wall-clock microseconds in the named zone."""
     utc = utc.cast(pa.int64())
@@ -46,15 +52,27 @@ def local_micros(utc: pa.Array, zone: str, tzinfo: dt.tzinfo) -> pa.Array:
     rows = _ruled(utc)
     if rows is None:
         return local
-
-    def offset_of(minute: int) -> int:
-        instant = _EPOCH_UTC + dt.timedelta(minutes=minute)
-        return int(instant.astimezone(tzinfo).utcoffset().total_seconds())
-
     picked = _values(utc)[rows]
-    fixed = _values(local).copy()
-    fixed[rows] = picked + _per_minute(picked, offset_of)
-    return pa.array(fixed, pa.int64(), mask=utc.is_null().to_numpy(zero_copy_only=False) if utc.null_count else None)
+    offsets = _per_minute(picked, lambda minute: offset_seconds(minute * _US_PER_MINUTE, tzinfo))
+    return _with_rows(local, rows, picked + offsets, utc)
+
+
+def wall_to_utc(wall: pa.Array, utc: pa.Array, tzinfo: dt.tzinfo) -> pa.Array:
+    """``utc`` (int64, Arrow's reading of the wall-clock times ``wall``) with the times the
+    zone's rule governs read by it, as a UTC timestamp array."""
+    ruled = wall_offsets(wall, tzinfo)
+    if ruled is None:
+        return utc.cast(pa.timestamp("us", tz="UTC"))
+    rows, offsets = ruled
+    return _with_rows(utc, rows, _values(wall)[rows] - offsets, utc).cast(pa.timestamp("us", tz="UTC"))
+
+
+def _with_rows(base: pa.Array, rows: np.ndarray, values: np.ndarray, nulls_of: pa.Array) -> pa.Array:
+    """``base`` (int64) with ``values`` at ``rows``, NULL where ``nulls_of`` is."""
+    out = _values(base.cast(pa.int64())).copy()
+    out[rows] = values
+    return pa.array(out, pa.int64(), mask=nulls_of.is_null().to_numpy(zero_copy_only=False) if nulls_of.null_count
+                    else None)
 
 
 def wall_offsets(wall: pa.Array, tzinfo: dt.tzinfo) -> tuple[np.ndarray, np.ndarray] | None:
