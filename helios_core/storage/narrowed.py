@@ -39,7 +39,7 @@ Narrowed = tuple[np.ndarray | None, int, int]  # (values minus base, base, large
 # one chunk's kept slices, (column, first row, rows) -> narrowed values (or a string column's codes)
 Slices = dict[tuple[str, int, int], Any]
 
-_lock = threading.Lock()  # a scan's slices are compared on two threads
+_lock = threading.RLock()  # two threads compare slices; reentrant: a collection inside register runs _forget_addresses here
 # buffer address -> (the registered batch, weakly; its column's name; the chunk's slices)
 _owners: dict[int, tuple[weakref.ref, str, Slices]] = {}
 _kept: collections.OrderedDict[tuple[int, tuple[str, int, int]], tuple[Slices, int]] = collections.OrderedDict()
