@@ -94,21 +94,20 @@ def citext_columns(table: Any, cols: list[str]) -> set[str]:
 
 def _scan_keys(txn: Any, schema: str, name: str, cols: list[str], exclude_rowids: Any = None,
                probe: list[tuple] | None = None) -> dict[tuple, int]:
-    """key tuple -> rowid of the visible rows (NULL-containing keys skipped)."""
-    flt = None
-    tdef = txn.get_table(schema, name)
-    if probe is not None and len(cols) == 1 and not citext_columns(tdef, cols):
-        vals = [k[0] for k in probe if k[0] is not None]
-        if not vals:
-            return {}
-        typ = tdef.column(cols[0]).type
-        try:
-            flt = pc.field(cols[0]).isin(pa.array(vals, typ))
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            flt = None
+    """key tuple -> rowid of the visible rows (NULL-containing keys skipped).
+
+    With a ``probe`` (the keys asked about), only rows whose every column holds one of the probe's
+    values in it are read (a superset of the rows holding a probe key, which the tuples then
+    pick out), and chunks are read at the positions their sorted copy of the first key column
+    finds (storage.secondary_index), as an index scan does: a check costs the keys asked about,
+    not the table. Like PostgreSQL's, these reads are not counted as the table's scans."""
+    tdef = txn._def(schema, name)
+    flt, index = _probe_terms(tdef, cols, probe) if probe is not None else (None, None)
+    if flt is False:
+        return {}
     out: dict[tuple, int] = {}
     excl = set(exclude_rowids.to_pylist()) if exclude_rowids is not None else set()
-    for b in txn.scan(schema, name, columns=cols, with_rowid=True, filter=flt):
+    for b in txn.scan_def(tdef, columns=cols, with_rowid=True, filter=flt, index=index):
         if b.num_rows == 0:
             continue
         rid = b.column(b.num_columns - 1).to_pylist()
@@ -117,6 +116,43 @@ def _scan_keys(txn: Any, schema: str, name: str, cols: list[str], exclude_rowids
                 continue
             out[k] = r
     return out
+
+
+def _probe_terms(tdef: Any, cols: list[str], probe: list[tuple]) -> tuple[Any, Any]:
+    """(filter, storage index probe) narrowing a scan to rows that may hold one of ``probe``'s keys:
+    ``col IN (values)`` per key column of a plain type (citext columns, which compare folded, and
+    values the column's type cannot hold are left to the tuples); False when no key can match
+    (each has a NULL). The index probe reads the first key column's sorted copies."""
+    keys = [k for k in probe if not any(v is None for v in k)]
+    if not keys:
+        return False, None
+    folded = citext_columns(tdef, cols)
+    terms: list[Any] = []
+    index = None
+    for j, name in enumerate(cols):
+        col = tdef.column(name)
+        if col is None or name in folded or not _comparable_by_value(col.type):
+            continue
+        try:
+            values = pa.array(list(dict.fromkeys(k[j] for k in keys)), col.type)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError,
+                OverflowError):
+            continue
+        terms.append(pc.field(name).isin(values))
+        if j == 0:
+            index = (f"c{col.col_id}", [("in", list(values))])
+    flt = None
+    for term in terms:
+        flt = term if flt is None else flt & term
+    return flt, index
+
+
+def _comparable_by_value(t: pa.DataType) -> bool:
+    """Types whose ``is_in`` compares values as key equality does (not nested, not dictionary-coded)."""
+    return (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+            or pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t)
+            or pa.types.is_large_binary(t) or pa.types.is_date(t) or pa.types.is_timestamp(t)
+            or pa.types.is_time(t) or pa.types.is_boolean(t))
 
 
 def _own_writes_seen(check: Any) -> Any:

@@ -102,10 +102,11 @@ class PackedSource(CachedColumnReads):
     it ahead in the tiers' threads; ``open_buffer`` gives the file (an mmap of the hot tier).
     """
 
-    __slots__ = ("name", "open_buffer", "tiers")
+    __slots__ = ("_schema", "name", "open_buffer", "tiers")
 
     def __init__(self, tiers: Any, name: str, open_buffer: Callable[[], pa.Buffer]) -> None:
         self.tiers, self.name, self.open_buffer = tiers, name, open_buffer
+        self._schema: pa.Schema | None = None
 
     def key(self, columns: list[str] | None) -> tuple[str, str, tuple[str, ...] | None]:
         return "packed", self.name, None if columns is None else tuple(sorted({*columns, ROWID}))
@@ -124,11 +125,14 @@ class PackedSource(CachedColumnReads):
         return plain_batch(batch).replace_schema_metadata(reader.schema.metadata)
 
     def schema(self) -> pa.Schema:
-        """The schema ``read`` gives (no stamps, dictionary columns plain), from the file's footer."""
-        schema = pa.ipc.open_file(pa.BufferReader(self.open_buffer())).schema
-        fields = [pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
-                  for f in schema if f.name != CREATED]
-        return pa.schema(fields)
+        """The schema ``read`` gives (no stamps, dictionary columns plain), from the file's footer
+        (read once: the file never changes)."""
+        if self._schema is None:
+            schema = pa.ipc.open_file(pa.BufferReader(self.open_buffer())).schema
+            fields = [pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+                      for f in schema if f.name != CREATED]
+            self._schema = pa.schema(fields)
+        return self._schema
 
     def forget(self) -> None:
         self.tiers.cache.forget(lambda k: k[0] == "packed" and k[1] == self.name)

@@ -6,8 +6,9 @@ never needs maintenance: the first index scan that reads the chunk sorts the col
 the chunk; later scans find the positions of ``col = v``, ``col IN (...)`` or a range by
 binary search and read only those rows. Versions, branches and time travel need nothing
 special: visibility is still decided per row, on the positions found. A chunk that is
-small, not resident (a remote tier) or whose column type has no order here is read whole,
-as is one where the index would select most rows anyway.
+small or whose column type has no order here is read whole, as is one where the index would
+select most rows anyway. A segment held compressed (or on another tier) sorts the column it
+decodes for the first such scan; later scans read their rows from its decoded columns.
 
 A probe is ``[(op, [values...])]`` with op one of ``=``, ``in``, ``<``, ``<=``, ``>``, ``>=``;
 its terms are ANDed. Values are already of the column's Arrow type.
@@ -40,10 +41,9 @@ def sorted_column(chunk: Any, column: str) -> tuple[np.ndarray, np.ndarray] | No
     hit = cache.get(column)
     if hit is not None:
         return hit
-    data = chunk.data
-    if column not in data.schema.names:
+    if column not in chunk.schema.names:
         return None
-    col = data.column(column)
+    col = chunk.columns([column]).column(column)  # a compressed segment decodes this column alone
     if not _searchable(col.type):
         return None
     order = pc.array_sort_indices(col, order="ascending", null_placement="at_end")
@@ -63,13 +63,13 @@ def _as_numpy_value(v: Any, t: pa.DataType) -> Any:
 
 def positions(chunk: Any, column: str, probe: list[tuple[str, list[Any]]]) -> np.ndarray | None:
     """Sorted row positions in ``chunk`` that may satisfy ``probe``, or None: read the chunk whole."""
-    if not chunk.resident or chunk.num_rows < MIN_INDEXED_ROWS:
-        return None
+    if chunk.num_rows < MIN_INDEXED_ROWS:
+        return _compared_positions(chunk, column, probe)
     built = sorted_column(chunk, column)
     if built is None:
         return None
     values, order = built
-    t = chunk.data.schema.field(column).type
+    t = chunk.schema.field(column).type
     lo, hi = 0, len(values)
     sets: list[np.ndarray] = []
     try:
@@ -116,6 +116,41 @@ def positions(chunk: Any, column: str, probe: list[tuple[str, list[Any]]]) -> np
     if hi - lo > MAX_SELECTED_SHARE * chunk.num_rows:
         return None
     return np.sort(order[lo:hi])
+
+
+_COMPARISONS = {"=": pc.equal, "<": pc.less, "<=": pc.less_equal, ">": pc.greater, ">=": pc.greater_equal}
+
+
+def _compared_positions(chunk: Any, column: str, probe: list[tuple[str, list[Any]]]) -> np.ndarray | None:
+    """The positions of a small chunk's rows that satisfy ``probe``, by comparing its column with
+    the kernels (sorting so few rows costs more than comparing them; reading the chunk whole and
+    filtering it with the scan's expression cost several times as much again). None: read whole."""
+    if not chunk.resident or column not in chunk.schema.names:
+        return None
+    col = chunk.data.column(column)
+    if not _searchable(col.type):
+        return None
+    mask = None
+    try:
+        for op, vals in probe:
+            given = [v.as_py() if isinstance(v, pa.Scalar) else v for v in vals]
+            given = [v for v in given if v is not None]
+            if not given or (op != "in" and len(given) < len(vals)):
+                return np.empty(0, np.int64)  # IN of NULLs only, or a comparison with NULL: no row
+            if op == "in" and len(given) > 1:
+                m = pc.is_in(col, value_set=pa.array(given, type=col.type))
+            elif op == "in" or op in _COMPARISONS:
+                m = _COMPARISONS["=" if op == "in" else op](col, pa.scalar(given[0], type=col.type))
+            else:
+                return None
+            mask = m if mask is None else pc.and_(mask, m)
+    except (TypeError, ValueError, OverflowError, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    if mask is None:
+        return None
+    if mask.null_count:
+        mask = pc.fill_null(mask, False)
+    return np.flatnonzero(mask.to_numpy(zero_copy_only=False))
 
 
 def visible_at(chunk: Any, pos: np.ndarray, ts: int, txid: int) -> np.ndarray:
