@@ -130,27 +130,50 @@ def _compared_positions(chunk: Any, column: str, probe: list[tuple[str, list[Any
     col = chunk.data.column(column)
     if not _searchable(col.type):
         return None
+    terms = _probe_values(probe, col.type)
+    if terms is None or not terms:
+        return None if terms is None else np.empty(0, np.int64)
     mask = None
+    try:
+        for op, value in terms:
+            m = pc.is_in(col, value_set=value) if op == "in" else _COMPARISONS[op](col, value)
+            mask = m if mask is None else pc.and_(mask, m)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    if mask.null_count:
+        mask = pc.fill_null(mask, False)
+    return np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+
+
+_CONVERTED: list[Any] = [None]  # (probe, type, terms) of the last probe converted: a scan's chunks share it
+
+
+def _probe_values(probe: list[tuple[str, list[Any]]], t: pa.DataType) -> list[tuple[str, Any]] | None:
+    """``probe`` as the kernels take it for a column of type ``t``: (op, scalar), or ("in", array of
+    two or more values); [] when no row can match (a comparison with NULL, IN of NULLs only);
+    None when a value does not convert (the chunk is then read whole). Kept for the next chunk."""
+    kept = _CONVERTED[0]
+    if kept is not None and kept[0] is probe and kept[1] == t:
+        return kept[2]
+    terms: list[tuple[str, Any]] | None = []
     try:
         for op, vals in probe:
             given = [v.as_py() if isinstance(v, pa.Scalar) else v for v in vals]
             given = [v for v in given if v is not None]
             if not given or (op != "in" and len(given) < len(vals)):
-                return np.empty(0, np.int64)  # IN of NULLs only, or a comparison with NULL: no row
+                terms = []
+                break
             if op == "in" and len(given) > 1:
-                m = pc.is_in(col, value_set=pa.array(given, type=col.type))
+                terms.append(("in", pa.array(given, type=t)))
             elif op == "in" or op in _COMPARISONS:
-                m = _COMPARISONS["=" if op == "in" else op](col, pa.scalar(given[0], type=col.type))
+                terms.append(("=" if op == "in" else op, pa.scalar(given[0], type=t)))
             else:
-                return None
-            mask = m if mask is None else pc.and_(mask, m)
+                terms = None
+                break
     except (TypeError, ValueError, OverflowError, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return None
-    if mask is None:
-        return None
-    if mask.null_count:
-        mask = pc.fill_null(mask, False)
-    return np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+        terms = None
+    _CONVERTED[0] = (probe, t, terms)
+    return terms
 
 
 def visible_at(chunk: Any, pos: np.ndarray, ts: int, txid: int) -> np.ndarray:

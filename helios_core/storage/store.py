@@ -690,8 +690,9 @@ class Store:
                     if pos is not None:
                         if counts is not None and len(counts) > 2:
                             counts[2] += 1
-                        pos = secondary_index.visible_at(ch, pos, ts, txid)
-                        if rid_np is not None:
+                        if len(pos):
+                            pos = secondary_index.visible_at(ch, pos, ts, txid)
+                        if rid_np is not None and len(pos):
                             pos = pos[np.isin(ch.rowids()[pos], rid_np)]
                         if len(pos):
                             plan.append((ch, pos))

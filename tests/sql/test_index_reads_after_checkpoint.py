@@ -29,6 +29,7 @@ def session(tmp_path):
               f"'user' || g || '@example.com', g % 1000, 'b' || (g / 1000) from generate_series(1, {ROWS}) g")
     s.execute("create index items_grp on items (grp)")
     s.execute("create index items_label on items (label)")
+    s.execute("create index items_d on items (d)")
     s.engine.store.segment_codec = "zstd"  # as `helios serve` writes segments ([storage] compression)
     s.execute("checkpoint")
     s.engine.close()
@@ -58,6 +59,9 @@ QUERIES = [
     "select id from items where label in ('item 5', 'late 2', 'nothing')",
     "select id from items where label >= 'late'",
     "select id from items where grp = 4 and label = 'late 1'",
+    "select id from items where d = '2021-01-05'",
+    "select id from items where d >= '2021-02-01'",
+    "select id from items where d in ('2020-01-03', '2021-01-07')",
 ]
 
 
@@ -68,7 +72,7 @@ def _answers(s, queries: list[str]) -> list[list[tuple]]:
 def _without_index(q: str) -> str:
     """The same query, its indexed column hidden from the planner's index choice."""
     return q.replace("where grp", "where grp + 0").replace("and label", "and label || ''") \
-        .replace("where label", "where label || ''")
+        .replace("where label", "where label || ''").replace("where d", "where d + 0")
 
 
 def test_a_compressed_segment_is_read_through_the_index(session):
