@@ -1,7 +1,8 @@
 """An application's everyday statements over the wire, HeliosDB beside PostgreSQL 15: one client,
 the drivers as their docs show them (psycopg with ``%s`` parameters, asyncpg's prepared
 statements), a table of the usual column types (bigint key, text, numeric(10,2), int,
-timestamptz, boolean, varchar, float8).
+timestamptz, boolean, varchar, float8), and a users table with a UNIQUE email beside an indexed
+column of 300,000 rows (loaded by COPY), read and written by those columns.
 
     python -m bench.app_statements [--runs 2000]
 
@@ -45,6 +46,17 @@ PSYCOPG: list[tuple[str, str, Callable[[int], tuple]]] = [
     ("UPDATE price by key", "UPDATE app_orders SET price = %s WHERE id = %s",
      lambda i: (decimal.Decimal("9.99"), BASE + i % 500)),
 ]
+# a users table with a UNIQUE email and an orders-like table with an index on its user column
+USERS = 30_000  # rows loaded by COPY; deletes take emails of [0, 10k), updates ids of [10k, 20k), reads [20k, 30k)
+INDEXED: list[tuple[str, str, Callable[[int], tuple]]] = [
+    ("INSERT, UNIQUE email", "INSERT INTO app_users VALUES (%s, %s, 'n')", lambda i: (10 * USERS + i, f"new{i}@x")),
+    ("SELECT by UNIQUE email", "SELECT id, name FROM app_users WHERE email = %s",
+     lambda i: (f"user{20_000 + i % 10_000}@example.com",)),
+    ("SELECT by indexed column", "SELECT id, note FROM app_items WHERE user_id = %s", lambda i: (i % 3_000,)),
+    ("DELETE by UNIQUE email", "DELETE FROM app_users WHERE email = %s", lambda i: (f"user{i % 10_000}@example.com",)),
+    ("UPDATE email by key", "UPDATE app_users SET email = %s WHERE id = %s",
+     lambda i: (f"moved{i}@x", 10_000 + i % 10_000)),
+]
 ASYNCPG: list[tuple[str, str, Callable[[int], tuple]]] = [
     ("asyncpg fetchrow * by key", "SELECT * FROM app_orders WHERE id = $1", lambda i: (BASE + i % 500,)),
     ("asyncpg fetchrow 2 columns", "SELECT id, name FROM app_orders WHERE id = $1", lambda i: (BASE + i % 500,)),
@@ -58,12 +70,24 @@ def _prepare(dsn: str) -> None:
         with c.cursor() as cur:
             cur.executemany("INSERT INTO app_orders VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                             [(BASE + i, *ROW) for i in range(500)])
+        for t in ("app_items", "app_users"):
+            c.execute(f"DROP TABLE IF EXISTS {t}")
+        c.execute("CREATE TABLE app_users (id bigint PRIMARY KEY, email text UNIQUE, name text)")
+        c.execute("CREATE TABLE app_items (id bigint PRIMARY KEY, user_id bigint, note text)")
+        c.execute("CREATE INDEX app_items_user ON app_items (user_id)")
+        with c.cursor() as cur:
+            with cur.copy("COPY app_users FROM STDIN") as copy:
+                for i in range(USERS):
+                    copy.write_row((i, f"user{i}@example.com", "name"))
+            with cur.copy("COPY app_items FROM STDIN") as copy:
+                for i in range(10 * USERS):
+                    copy.write_row((i, i % 3_000, "note"))
 
 
 def _psycopg_times(dsn: str, runs: int, cpu: Callable[[], float]) -> dict[str, tuple[float, float]]:
     out = {}
     with psycopg.connect(dsn, autocommit=True, prepare_threshold=0) as c, c.cursor() as cur:
-        for k, (label, sql, args) in enumerate(PSYCOPG):
+        for k, (label, sql, args) in enumerate(PSYCOPG + INDEXED):
             key = (k + 1) * 10 * runs  # fresh keys for each INSERT shape
             for i in range(50):
                 cur.execute(sql, args(key + runs + i))
