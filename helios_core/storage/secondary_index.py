@@ -133,6 +133,8 @@ def _compared_positions(chunk: Any, column: str, probe: list[tuple[str, list[Any
     terms = _probe_values(probe, col.type)
     if terms is None or not terms:
         return None if terms is None else np.empty(0, np.int64)
+    if len(terms) == 1 and terms[0][0] in ("=", "in") and _keyed_by_value(col.type):
+        return _positions_of_values(chunk, column, col, terms[0][1])
     mask = None
     try:
         for op, value in terms:
@@ -143,6 +145,32 @@ def _compared_positions(chunk: Any, column: str, probe: list[tuple[str, list[Any
     if mask.null_count:
         mask = pc.fill_null(mask, False)
     return np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+
+
+def _keyed_by_value(t: pa.DataType) -> bool:
+    """Types whose Python values are equal exactly when Arrow's ``equal`` says so."""
+    return pa.types.is_integer(t) or pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_date32(t)
+
+
+def _positions_of_values(chunk: Any, column: str, col: pa.Array, wanted: Any) -> np.ndarray:
+    """Positions of the rows of a small chunk holding one of ``wanted`` (a scalar or an array),
+    through a value -> positions map of the column built on the chunk's first such lookup (a
+    chunk never changes; comparing the column again cost 10 µs a chunk, a lookup under one)."""
+    cache = chunk.sorted_index
+    if cache is None:
+        cache = chunk.sorted_index = {}
+    key = ("=", column)
+    by_value = cache.get(key)
+    if by_value is None:
+        by_value = {}
+        for i, v in enumerate(col.to_pylist()):
+            if v is not None:
+                by_value.setdefault(v, []).append(i)
+        cache[key] = by_value
+    if isinstance(wanted, pa.Scalar):
+        return np.array(by_value.get(wanted.as_py(), ()), dtype=np.int64)
+    found = sorted({i for v in wanted.to_pylist() if v is not None for i in by_value.get(v, ())})
+    return np.array(found, dtype=np.int64)
 
 
 _CONVERTED: list[Any] = [None]  # (probe, type, terms) of the last probe converted: a scan's chunks share it
