@@ -501,7 +501,12 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
     cols = fk["columns"]
     hits: list[int] = []
     used: set[tuple] = set()
-    for b in txn.scan(child.schema, child.name, columns=cols, with_rowid=True):
+    # the child rows that may hold one of the keys (through the first key column's sorted copies),
+    # not the whole child table turned into Python tuples for each parent row deleted
+    flt, index = _probe_terms(child, cols, keys)
+    if flt is False:
+        return
+    for b in txn.scan_def(child, columns=cols, with_rowid=True, filter=flt, index=index):
         if b.num_rows == 0:
             continue
         rid = b.column(b.num_columns - 1).to_pylist()

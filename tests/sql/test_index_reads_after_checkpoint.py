@@ -149,3 +149,31 @@ def test_foreign_keys_to_a_unique_column_read_the_keys_asked_about(session, monk
     assert sum(seen) <= 4, seen  # the new row's key, the parent's one row: not the parent table
     with pytest.raises(Exception, match="orders_email_fkey"):
         session.execute("insert into orders values (2, 'nobody@example.com')")
+
+
+@pytest.mark.parametrize("action", ["no action", "cascade", "set null"])
+def test_deleting_a_parent_reads_only_the_children_that_may_refer_to_it(session, monkeypatch, action):
+    session.execute(f"create table kids (id int primary key, parent int references items (id) on delete {action}, "
+                    f"note text)")
+    session.execute(f"insert into kids select g, g % 3000 + 1, 'k' from generate_series(1, {ROWS}) g")
+    session.execute("create index kids_parent on kids (parent)")
+    for i in range(5):  # and a few small chunks
+        session.execute(f"insert into kids values ({ROWS + 1 + i}, {40 + i}, 'late')")
+    seen = _rows_checked(monkeypatch)
+    session.execute("delete from items where id = 5999")  # no child refers to it
+    assert sum(seen) <= 4, seen  # before: every child row, as a Python tuple
+    seen.clear()
+    if action == "no action":
+        with pytest.raises(Exception, match="kids_parent_fkey"):
+            session.execute("delete from items where id = 41")
+        assert sum(seen) <= 8, seen
+        return
+    session.execute("delete from items where id = 41")
+    assert sum(seen) <= 8, seen
+    left = session.execute("select id, parent from kids where id in (40, 3040, 5) or note = 'late' order by id")[0].rows()
+    gone_or_null = [r for r in left if r[0] in (40, 3040, ROWS + 2)]
+    if action == "cascade":
+        assert gone_or_null == []
+    else:
+        assert gone_or_null == [(40, None), (3040, None), (ROWS + 2, None)]
+    assert (5, 6) in left
