@@ -1492,7 +1492,7 @@ def _deferrable_arbiter() -> HeliosError:
 def _existing_rows(txn: Any, tdef: Any, cols: list[str], keys: list[tuple]) -> dict[tuple, dict]:
     """key -> {"_rowid": id, col: value ...} of visible rows whose key is among ``keys`` (citext
     columns' values lower-cased in both)."""
-    from helios_core.sql.constraints import _norm, citext_columns
+    from helios_core.sql.constraints import _norm, _probe_terms, citext_columns
 
     out: dict[tuple, dict] = {}
     if not keys:
@@ -1512,14 +1512,12 @@ def _existing_rows(txn: Any, tdef: Any, cols: list[str], keys: list[tuple]) -> d
             if b.num_rows:
                 out[_norm(k)] = b.to_pylist()[0]
         return out
-    flt = None
-    if len(cols) == 1:
-        try:
-            flt = pc.field(cols[0]).isin(pa.array([k[0] for k in keys], tdef.column(cols[0]).type))
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            flt = None
+    # only rows whose key columns hold the keys' values, through the first key column's sorted copies
+    flt, index = _probe_terms(tdef, cols, keys)
+    if flt is False:  # every key has a NULL: none conflicts
+        return out
     want = {_norm(k) for k in keys}
-    for b in txn.scan(tdef.schema, tdef.name, with_rowid=True, filter=flt):
+    for b in txn.scan_def(tdef, with_rowid=True, filter=flt, index=index):
         for row in b.to_pylist():
             k = _norm(tuple(row[c] for c in cols))
             if k in want:

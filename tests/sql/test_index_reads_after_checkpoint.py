@@ -177,3 +177,26 @@ def test_deleting_a_parent_reads_only_the_children_that_may_refer_to_it(session,
     else:
         assert gone_or_null == [(40, None), (3040, None), (ROWS + 2, None)]
     assert (5, 6) in left
+
+
+def test_on_conflict_finds_the_arbiter_rows_without_reading_the_table(session, monkeypatch):
+    _recent_small_writes(session)
+    normalized: list[tuple] = []
+    original = constraints._norm
+
+    def counting(k):
+        normalized.append(k)
+        return original(k)
+
+    monkeypatch.setattr(constraints, "_norm", counting)
+    session.execute("insert into items values (900001, 1, 'x', null, 'user33@example.com', 9000, 'x') "
+                    "on conflict (email) do update set label = 'upserted'")
+    session.execute("insert into items values (900002, 1, 'x', null, 'late7@example.com', 9001, 'x') "
+                    "on conflict (email) do update set label = 'upserted'")
+    session.execute("insert into items values (900003, 1, 'x', null, 'p@x', 17, 'b0') on conflict (a, b) do nothing")
+    session.execute("insert into items values (900004, 1, 'x', null, 'q@x', 2010, 'late') on conflict (a, b) do nothing")
+    session.execute("insert into items values (900005, 1, 'x', null, null, null, null) on conflict (a, b) do nothing")
+    assert len(normalized) < 60, len(normalized)  # the keys and the rows holding them: not the table's rows
+    got = session.execute("select id, label from items where email in ('user33@example.com', 'late7@example.com') "
+                          "or id between 900000 and 900010 order by id")[0].rows()
+    assert got == [(33, "upserted"), (ROWS + 8, "upserted"), (900005, "x")], got
