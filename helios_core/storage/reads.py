@@ -138,6 +138,22 @@ class ReadOps(_Txn):
         chunk by chunk: ``(chunk id, rows, visible mask or None for all, read, rowids)`` where
         ``read()`` gives the named columns of all the chunk's rows plus ``_rowid``, and ``rowids()``
         the rowids alone (numpy)."""
+        for ch, mask, read in self._walked_chunks(t, columns):
+            yield ch.chunk_id, ch.num_rows, mask, read, ch.rowids
+
+    def chunk_caches_def(self, t: TableDef, columns: list[str]
+                         ) -> Iterator[tuple[dict, np.ndarray | None, Any, Any]]:
+        """``chunks_def``'s walk, each chunk with a dict kept with the chunk itself instead of its id:
+        ``(cache, visible mask or None, read, rowids)``. A chunk never changes, so what a caller
+        derives from its rows (keyed in ``cache`` by what it depends on) stays valid while the chunk
+        lives, and goes with it; chunk ids alone can repeat across stores of one process."""
+        for ch, mask, read in self._walked_chunks(t, columns):
+            cache = ch.sorted_index
+            if cache is None:
+                cache = ch.sorted_index = {}
+            yield cache, mask, read, ch.rowids
+
+    def _walked_chunks(self, t: TableDef, columns: list[str]) -> Iterator[tuple[Any, np.ndarray | None, Any]]:
         self._check_active()
         if self.sx is not None:
             self.ssi_read(t, None)
@@ -146,7 +162,7 @@ class ReadOps(_Txn):
             def read(_ch: Any = ch) -> pa.RecordBatch:
                 return self.store._present_some(t, _ch.columns(need + [ROWID]), need)
 
-            yield ch.chunk_id, ch.num_rows, mask, read, ch.rowids
+            yield ch, mask, read
 
     def estimated_rows(self, t: TableDef) -> int:
         """Rows of ``t`` this branch sees, roughly: the row versions its layer and its ancestors'

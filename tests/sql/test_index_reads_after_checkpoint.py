@@ -200,3 +200,41 @@ def test_on_conflict_finds_the_arbiter_rows_without_reading_the_table(session, m
     got = session.execute("select id, label from items where email in ('user33@example.com', 'late7@example.com') "
                           "or id between 900000 and 900010 order by id")[0].rows()
     assert got == [(33, "upserted"), (ROWS + 8, "upserted"), (900005, "x")], got
+
+
+def test_expression_unique_index_keys_worked_out_once_per_chunk(session, monkeypatch):
+    from helios_core.sql import index_definitions
+
+    session.execute("create unique index items_lower_email on items (lower(email))")
+    _recent_small_writes(session)
+    evaluated: list[int] = []
+    original = index_definitions._keys_of
+
+    def counting(s, ctx, tdef, spec, batch):
+        evaluated.append(batch.num_rows)
+        return original(s, ctx, tdef, spec, batch)
+
+    monkeypatch.setattr(index_definitions, "_keys_of", counting)
+    session.execute("insert into items values (910001, 1, 'x', null, 'Fresh@Example.com', 7001, 'x')")
+    first = sum(evaluated)
+    evaluated.clear()
+    session.execute("insert into items values (910002, 1, 'x', null, 'Other@Example.com', 7002, 'x')")
+    assert sum(evaluated) <= 3, (first, evaluated)  # the new row, and the one chunk written since
+    for email in ("USER17@example.com", "Late4@Example.COM", "fresh@example.com"):
+        with pytest.raises(UniqueViolation, match="items_lower_email"):
+            session.execute(f"insert into items values (910003, 1, 'x', null, '{email}', 7003, 'x')")
+    with pytest.raises(UniqueViolation, match="items_lower_email"):
+        session.execute("update items set email = 'user18@EXAMPLE.com' where id = 19")
+    session.execute("begin")
+    session.execute("insert into items values (910004, 1, 'x', null, 'inside@x', 7004, 'x')")
+    with pytest.raises(UniqueViolation, match="items_lower_email"):  # a row of the open block
+        session.execute("insert into items values (910005, 1, 'x', null, 'INSIDE@x', 7005, 'x')")
+    session.execute("rollback")
+    session.execute("insert into items values (910005, 1, 'x', null, 'INSIDE@x', 7005, 'x')")  # rolled back
+    session.execute("delete from items where id = 17")
+    session.execute("insert into items values (910006, 1, 'x', null, 'User17@example.com', 7006, 'x')")  # freed
+    session.execute("update items set email = 'User17@Example.com' where id = 910006")  # its own key
+    got = session.execute("insert into items values (910007, 1, 'x', null, 'uSER33@example.com', 7007, 'x') "
+                          "on conflict (lower(email)) do update set label = 'via lower' returning id")[0].rows()
+    assert got == [(33,)]
+    assert session.execute("select label from items where id = 33")[0].rows() == [("via lower",)]
