@@ -127,8 +127,7 @@ def _probe_terms(tdef: Any, cols: list[str], probe: list[tuple]) -> tuple[Any, A
     if not keys:
         return False, None
     folded = citext_columns(tdef, cols)
-    terms: list[Any] = []
-    index = None
+    flt = index = None
     for j, name in enumerate(cols):
         col = tdef.column(name)
         if col is None or name in folded or not _comparable_by_value(col.type):
@@ -138,12 +137,10 @@ def _probe_terms(tdef: Any, cols: list[str], probe: list[tuple]) -> tuple[Any, A
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError,
                 OverflowError):
             continue
-        terms.append(pc.field(name).isin(values))
+        term = pc.field(name).isin(values)
+        flt = term if flt is None else flt & term
         if j == 0:
             index = (f"c{col.col_id}", [("in", list(values))])
-    flt = None
-    for term in terms:
-        flt = term if flt is None else flt & term
     return flt, index
 
 

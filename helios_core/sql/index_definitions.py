@@ -359,7 +359,7 @@ def _expression(text: str) -> exp.Expression:
 def rename_column(spec: dict[str, Any], old: str, new: str) -> dict[str, Any]:
     """The same index description after ALTER TABLE ... RENAME COLUMN old TO new."""
     def rewrite(text: str) -> str:
-        tree = parse(f"select {text}")[0].ast.expressions[0]
+        tree = _expression(text)
         for col in tree.find_all(exp.Column):
             if col.name == old:
                 col.set("this", exp.to_identifier(new))

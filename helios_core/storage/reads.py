@@ -148,10 +148,7 @@ class ReadOps(_Txn):
         derives from its rows (keyed in ``cache`` by what it depends on) stays valid while the chunk
         lives, and goes with it; chunk ids alone can repeat across stores of one process."""
         for ch, mask, read in self._walked_chunks(t, columns):
-            cache = ch.sorted_index
-            if cache is None:
-                cache = ch.sorted_index = {}
-            yield cache, mask, read, ch.rowids
+            yield ch.derived(), mask, read, ch.rowids
 
     def _walked_chunks(self, t: TableDef, columns: list[str]) -> Iterator[tuple[Any, np.ndarray | None, Any]]:
         self._check_active()

@@ -35,9 +35,7 @@ def _searchable(t: pa.DataType) -> bool:
 
 def sorted_column(chunk: Any, column: str) -> tuple[np.ndarray, np.ndarray] | None:
     """(sorted non-null values, their row positions) of ``column`` in ``chunk``, built once per chunk."""
-    cache = chunk.sorted_index
-    if cache is None:
-        cache = chunk.sorted_index = {}
+    cache = chunk.derived()
     hit = cache.get(column)
     if hit is not None:
         return hit
@@ -156,9 +154,7 @@ def _positions_of_values(chunk: Any, column: str, col: pa.Array, wanted: Any) ->
     """Positions of the rows of a small chunk holding one of ``wanted`` (a scalar or an array),
     through a value -> positions map of the column built on the chunk's first such lookup (a
     chunk never changes; comparing the column again cost 10 µs a chunk, a lookup under one)."""
-    cache = chunk.sorted_index
-    if cache is None:
-        cache = chunk.sorted_index = {}
+    cache = chunk.derived()
     key = ("=", column)
     by_value = cache.get(key)
     if by_value is None:

@@ -68,7 +68,7 @@ class Chunk:
         self.key_arrays: list[pa.Array] | None = None  # primary-key columns, for point reads
         self.index_data: pa.RecordBatch | None = None  # a remote segment's _rowid and key columns
         self.part: int | None = None  # a packed chunk's time chunk (helios_core.storage.packed)
-        self.sorted_index: dict[str, Any] | None = None  # column -> its sorted copy (storage.secondary_index)
+        self.sorted_index: dict[Any, Any] | None = None  # what is derived from its rows: ``derived()``
         self.spill: str | None = None  # the spill file its rows are mapped from (storage.spill)
         self.presented: dict[int, tuple[Any, pa.Schema, pa.RecordBatch]] | None = None  # Store._presented_chunk
         self.narrowed: dict[tuple[str, int, int], tuple[Any, int, int]] | None = None  # storage.narrowed
@@ -167,6 +167,14 @@ class Chunk:
     def created_at(self, pos: int) -> int:
         c = self.created
         return c if isinstance(c, int) else int(c[pos])
+
+    def derived(self) -> dict[Any, Any]:
+        """Structures worked out from the chunk's rows and kept with it (it never changes): a
+        column's sorted copy (storage.secondary_index), a value -> positions map, an expression
+        index's keys; each keyed by what it depends on, and gone with the chunk."""
+        if self.sorted_index is None:
+            self.sorted_index = {}
+        return self.sorted_index
 
     def rowids(self) -> np.ndarray:
         if self.rowids_np is None:

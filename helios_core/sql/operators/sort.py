@@ -147,15 +147,12 @@ def _one_key_top(col: Any, order: str, k: int) -> pa.Array | None:
     candidates = _threshold_rows(chunks, starts, order, k) if not col.null_count else None
     if candidates is None:
         arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-        pick = pc.select_k_unstable(arr, k, sort_keys=[("key", order)]).cast(pa.int64())
     else:
         arr = pa.concat_arrays([c.take(pa.array(p - start)) for c, p, start in
                                 zip(chunks, candidates, starts, strict=False) if len(p)])
-        pick = pc.select_k_unstable(arr, k, sort_keys=[("key", order)]).cast(pa.int64())
-    chosen = arr.take(pick)
+    pick, chosen, last = _selected(arr, order, k)
     if chosen.null_count or not len(chosen):
         return None
-    last = pc.min_max(chosen)["min" if order == "descending" else "max"]
     if sum(pc.sum(pc.equal(c, last)).as_py() or 0 for c in chunks) != pc.sum(pc.equal(chosen, last)).as_py():
         return None
     rows = pick if candidates is None else pa.array(np.concatenate(candidates)).take(pick)
@@ -181,11 +178,17 @@ def _threshold_rows(chunks: list[pa.Array], starts: np.ndarray, order: str, k: i
     if rows < k:
         return None
     sample = pa.concat_arrays(picked) if len(picked) > 1 else picked[0]
-    kth = pc.min_max(sample.take(pc.select_k_unstable(sample, k, sort_keys=[("key", order)])))
-    bound = kth["min" if order == "descending" else "max"]
+    _pick, _chosen, bound = _selected(sample, order, k)
     keep = pc.greater_equal if order == "descending" else pc.less_equal
     return [np.asarray(pc.indices_nonzero(keep(c, bound)).to_numpy(), dtype=np.int64) + start
             for c, start in zip(chunks, starts, strict=False)]
+
+
+def _selected(arr: pa.Array, order: str, k: int) -> tuple[pa.Array, pa.Array, pa.Scalar]:
+    """Arrow's select-k over one array: (positions, their values, the worst of those values)."""
+    pick = pc.select_k_unstable(arr, k, sort_keys=[("key", order)]).cast(pa.int64())
+    chosen = arr.take(pick)
+    return pick, chosen, pc.min_max(chosen)["min" if order == "descending" else "max"]
 
 
 def _selectable(t: pa.DataType) -> bool:
