@@ -6,9 +6,13 @@ a scan hands every query the same stored slices. A slice of a stored chunk's NUL
 column whose values are few (at most ``MAX_VALUES`` distinct) keeps, beside its narrowed
 decimals (``storage.narrowed``: the same per-chunk set, budget and weak registration), its
 values' dictionary in sorted order and one ``uint8``/``uint16`` code per row. The first query
-over a slice pays one dictionary encoding; later ones group by the codes. A slice with more
-distinct values is remembered as such after a look at its first ``SAMPLE_ROWS`` rows (more than
-``SAMPLE_DISTINCT`` there) or after its encoding, so it is not tried again.
+over a slice pays one dictionary encoding; later ones group by the codes, or work out a string
+predicate once per distinct value (``sql.functions.distinct_values.by_stored_codes``: LIKE over
+a column of a few thousand comments). Whether a slice's values are few is judged from
+``SAMPLE_ROWS`` rows spread over it, by the Chao1 estimate of its distinct values (the sample's
+distinct values plus f1^2 / 2 f2, f1 and f2 the values seen once and twice): at most
+``MAX_VALUES`` and one per ``MAX_SHARE`` rows. A slice with more is remembered as such after that
+look or after its encoding, so it is not tried again.
 
 Codes are exact: a code stands for one string of the slice's dictionary and nothing else, and
 slices of the same values in the same sorted order have equal dictionaries, which lets a caller
@@ -26,8 +30,8 @@ from helios_core.storage import narrowed
 __all__ = ["codes_of"]
 
 MAX_VALUES = 1 << 16  # distinct values a slice's codes hold (uint16)
-SAMPLE_ROWS = 4096  # rows looked at first
-SAMPLE_DISTINCT = 1024  # more distinct values than this among them: not encoded
+SAMPLE_ROWS = 4096  # rows looked at first, spread over the slice
+MAX_SHARE = 8  # at most one distinct value (estimated) per this many rows
 _MARK = "codes"  # the kept value's tag beside narrowed decimals in a chunk's set
 
 Codes = tuple[np.ndarray, pa.Array]  # (a code per row, the sorted distinct values)
@@ -53,7 +57,7 @@ def codes_of(arr: pa.Array) -> Codes | None:
 
 def _encode(arr: pa.Array) -> Codes | None:
     """The slice's sorted dictionary and codes, or None when its distinct values are too many."""
-    if len(pc.unique(arr.slice(0, SAMPLE_ROWS))) > SAMPLE_DISTINCT:
+    if _estimated_distinct(arr) > min(MAX_VALUES, len(arr) // MAX_SHARE):
         return None
     encoded = pc.dictionary_encode(arr)
     dictionary = encoded.dictionary
@@ -65,3 +69,14 @@ def _encode(arr: pa.Array) -> Codes | None:
     rank[order] = np.arange(len(order), dtype=kind)
     indices = encoded.indices.to_numpy()  # int32, no NULLs
     return rank[indices], dictionary.take(pa.array(order))
+
+
+def _estimated_distinct(arr: pa.Array) -> float:
+    """Chao1's estimate of the distinct values of ``arr`` from ``SAMPLE_ROWS`` rows spread over it
+    (a first-rows sample misjudges a slice written in runs)."""
+    n = len(arr)
+    sample = arr if n <= SAMPLE_ROWS else arr.take(pa.array(np.arange(SAMPLE_ROWS, dtype=np.int64) * n // SAMPLE_ROWS))
+    counts = pc.value_counts(sample).field("counts").to_numpy()
+    once = int(np.count_nonzero(counts == 1))
+    twice = int(np.count_nonzero(counts == 2))
+    return len(counts) + (once * once / (2 * twice) if twice else once * (once - 1) / 2)

@@ -8,18 +8,28 @@ the batch is dictionary-encoded (6 ms for 1.2M dates), the function computed ove
 dictionary, and its results taken back to every row. Only for functions whose result for a
 row depends on that row's value alone (and on settings, the same for the whole call); NULL rows
 stay NULL, as such functions are strict. Rows with many distinct values are computed as before.
+
+A predicate over a string column (LIKE, a regular expression) does the same through the codes
+storage keeps for a stored chunk's slice with few distinct values (``storage.string_codes``,
+``by_stored_codes``): the dictionary is encoded once per slice and kept, so each query matches
+the slice's distinct values (a few thousand comments among 524,288 rows) and takes the answers
+back by code, where Arrow's LIKE visits every row's string (DuckDB evaluates LIKE over a
+dictionary-compressed segment's dictionary the same way).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core import bool_arrays
 from helios_core.sql.functions.vec import Vec
+from helios_core.storage import string_codes
 
-__all__ = ["per_distinct"]
+__all__ = ["by_stored_codes", "per_distinct"]
 
 MIN_ROWS = 1 << 16  # shorter batches are computed as they are
 SAMPLE_ROWS = 4096
@@ -40,3 +50,19 @@ def per_distinct(v: Vec, fn: Callable[[Vec], Vec]) -> Vec:
         return fn(v)
     out = fn(Vec(encoded.dictionary, v.type, False))
     return Vec(out.array.take(encoded.indices), out.type, False)
+
+
+def by_stored_codes(strings: pa.Array, predicate: Callable[[pa.Array], pa.Array]) -> pa.Array | None:
+    """``predicate(strings)`` (a boolean per string, that string's alone) worked out over the
+    distinct values of a stored slice with kept codes and taken back by code; None when
+    ``strings`` has none (the caller evaluates it row by row)."""
+    if not isinstance(strings, pa.Array):
+        return None
+    kept = string_codes.codes_of(strings)
+    if kept is None:
+        return None
+    codes, dictionary = kept
+    answers = predicate(dictionary)
+    if answers.null_count:
+        return answers.take(pa.array(codes))
+    return bool_arrays.from_numpy(np.asarray(answers.to_numpy(zero_copy_only=False))[codes])

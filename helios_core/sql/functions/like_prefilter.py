@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core import bool_arrays
+from helios_core.sql.functions import distinct_values
 
 __all__ = ["match_like"]
 
@@ -37,7 +38,11 @@ _OFFSET_TYPES = {pa.string(): np.int32, pa.large_string(): np.int64}
 
 
 def match_like(strings: pa.Array, pattern: str, ignore_case: bool = False) -> pa.Array:
-    """``pc.match_like`` (backslash escapes), narrowed first to the rows holding the longest literal piece."""
+    """``pc.match_like`` (backslash escapes): over a stored slice's distinct values when it keeps
+    codes for them, else narrowed first to the rows holding the longest literal piece."""
+    by_value = distinct_values.by_stored_codes(strings, lambda values: match_like(values, pattern, ignore_case))
+    if by_value is not None:
+        return by_value
     offset_type = _OFFSET_TYPES.get(strings.type) if isinstance(strings, pa.Array) else None
     if ignore_case or offset_type is None or len(strings) < MIN_ROWS:
         return pc.match_like(strings, pattern, ignore_case=ignore_case)

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError
 from helios_core.sql import types as T
-from helios_core.sql.functions import like_prefilter
+from helios_core.sql.functions import distinct_values, like_prefilter
 from helios_core.sql.functions.vec import Vec
 
 
@@ -104,7 +104,9 @@ def _text(v: Vec) -> pa.Array:
 
 def _regex_array(s: pa.Array, regex: str, ignore_case: bool) -> pa.Array:
     try:
-        return pc.match_substring_regex(s, regex, ignore_case=ignore_case)
+        by_value = distinct_values.by_stored_codes(
+            s, lambda values: pc.match_substring_regex(values, regex, ignore_case=ignore_case))
+        return by_value if by_value is not None else pc.match_substring_regex(s, regex, ignore_case=ignore_case)
     except pa.ArrowInvalid as e:
         raise HeliosError(f"invalid regular expression: {e}", sqlstate="2201B") from None
 
