@@ -67,6 +67,7 @@ class Layer:
         self.pending_new: list[tuple[int, int, Transaction]] = []  # rowid ranges of open inserts
         self.appended = 0  # chunks written since the memtable's size classes were last counted
         self.claimed: set[int] = set()  # chunk ids a pack is rewriting: compaction leaves them alone (repack)
+        self.index_maps: dict[str, Any] = {}  # column -> its small chunks' value map (secondary_index)
 
     def keys_of(self, batch: Any) -> list[Any]:
         """Primary-key values of a physical batch, in Python form (bulk, not per row)."""

@@ -16,6 +16,7 @@ its terms are ANDed. Values are already of the column's Arrow type.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -169,6 +170,58 @@ def _positions_of_values(chunk: Any, column: str, col: pa.Array, wanted: Any) ->
     return np.array(found, dtype=np.int64)
 
 
+def small_chunk_positions(layer: Any, chunks: list[Any], column: str,
+                          probe: list[tuple[str, list[Any]]]) -> dict[int, np.ndarray]:
+    """The positions, by chunk id, of the rows of each small resident chunk among ``chunks`` (one
+    read's list of ``layer``'s chunks; under ``MIN_INDEXED_ROWS`` rows) that hold a value of a
+    one-term ``=``/``IN`` probe; a chunk not answered for is asked alone (``positions``). A table
+    written a row at a time holds tens of such chunks, and asking each alone cost a dozen µs a
+    chunk; one value -> (chunk, position) map over them all is kept with the layer, chunks added
+    as reads meet them and the map built again when one of them leaves the layer (a merge, a
+    compaction). Chunks never change, and visibility is still decided per row."""
+    if len(probe) != 1 or probe[0][0] not in ("=", "in"):
+        return {}
+    with _small_lock:
+        kept = layer.index_maps.get(column)
+        if kept is not None and any(layer.chunks.get(cid) is not ch for cid, ch in kept[0].items()):
+            kept = None  # a chunk left the layer
+        if kept is None:
+            kept = layer.index_maps[column] = ({}, {}, [None])
+        covered, by_value, kind = kept
+        answered: dict[int, np.ndarray] = {}
+        for ch in chunks:
+            if ch.num_rows >= MIN_INDEXED_ROWS or not ch.resident:
+                continue
+            if covered.get(ch.chunk_id) is not ch:
+                t = ch.schema.field(column).type if column in ch.schema.names else None
+                if ch.chunk_id in covered or t is None or not _keyed_by_value(t) or kind[0] not in (None, t):
+                    continue  # asked alone
+                kind[0] = t
+                for i, v in enumerate(ch.data.column(column).to_pylist()):
+                    if v is not None:
+                        by_value.setdefault(v, []).append((ch.chunk_id, i))
+                covered[ch.chunk_id] = ch
+            answered[ch.chunk_id] = _NONE_HERE
+        if not answered:
+            return answered
+        try:  # the probe's values as the column's type holds them in Python
+            wanted = pa.array([v.as_py() if isinstance(v, pa.Scalar) else v for v in probe[0][1]],
+                              type=kind[0]).to_pylist()
+        except (TypeError, ValueError, OverflowError, pa.ArrowInvalid, pa.ArrowTypeError):
+            return {}
+        found: dict[int, list[int]] = {}
+        for v in dict.fromkeys(wanted):
+            if v is not None:
+                for cid, i in by_value.get(v, ()):
+                    if cid in answered:
+                        found.setdefault(cid, []).append(i)
+    for cid, pos in found.items():
+        answered[cid] = np.array(sorted(pos), dtype=np.int64)
+    return answered
+
+
+_NONE_HERE = np.empty(0, np.int64)
+_small_lock = threading.Lock()
 _CONVERTED: list[Any] = [None]  # (probe, type, terms) of the last probe converted: a scan's chunks share it
 
 

@@ -346,6 +346,8 @@ def _split_and(text: str) -> list[str]:
     t = text.strip()
     while t.startswith("(") and t.endswith(")") and _balanced(t[1:-1]):
         t = t[1:-1].strip()
+    if " and " not in t and " or " not in t:
+        return [t]  # one term (an index probe's): no walk over its characters
     parts, depth, instr, start, i = [], 0, False, 0, 0
     while i < len(t):
         ch = t[i]

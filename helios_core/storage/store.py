@@ -673,7 +673,10 @@ class Store:
         plan: list[tuple[Chunk, Any]] = []
         wanted = np.unique(rid_np) if rid_np is not None and index is None else None
         if layer is not None:
-            for ch in list(layer.chunks.values()):
+            chunks = list(layer.chunks.values())
+            small_hits = secondary_index.small_chunk_positions(layer, chunks, index[0], index[1]) \
+                if index is not None else None
+            for ch in chunks:
                 if (terms and ch.stats is not None and not may_match(ch.stats, terms)) or (
                         key_probe is not None and ch.bloom is not None and not ch.bloom.might_contain(key_probe)):
                     self.segments_pruned += 1
@@ -686,7 +689,9 @@ class Store:
                         counts[3].append(ch.segment or f"memtable:{ch.chunk_id}")
                         counts[4 if ch.resident else 5] += 1
                 if index is not None:
-                    pos = secondary_index.positions(ch, index[0], index[1])
+                    pos = small_hits.get(ch.chunk_id) if small_hits else None
+                    if pos is None:
+                        pos = secondary_index.positions(ch, index[0], index[1])
                     if pos is not None:
                         if counts is not None and len(counts) > 2:
                             counts[2] += 1
@@ -779,7 +784,10 @@ class Store:
                 narrowed.register(ch, data)  # the batch itself, as every scan of the chunk gets it
                 yield data
             elif isinstance(m, np.ndarray) and m.dtype == np.int64:  # positions an index found
-                yield data.take(pa.array(m))
+                # one row, or a short run of rows: a slice of the batch, not a copy of its columns
+                # (short: too few rows for the kept values of stored slices, storage.narrowed)
+                yield data.slice(int(m[0]), len(m)) if len(m) < narrowed.MIN_ROWS and \
+                    int(m[-1]) - int(m[0]) == len(m) - 1 else data.take(pa.array(m))
             else:
                 yield data.filter(m if isinstance(m, pa.Array) else pa.array(m))
         if parent is None:
