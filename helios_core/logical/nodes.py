@@ -66,7 +66,8 @@ class Scan(LogicalNode):
     exclude them are never read), ``pk_lookup`` (a pinned primary key: a point read),
     ``index`` (a secondary index on a column the terms compare: (name, column, terms)) and
     ``residual`` (the terms the scan evaluates on the rows it reads). ``indexes`` lists the
-    table's usable secondary indexes, (name, leading column, method, hypothetical).
+    table's usable secondary indexes, (name, leading column, method, hypothetical), and
+    ``unique_indexes`` the names of those that are unique on one plain column.
     """
 
     def __init__(self, fields: list[Field], schema: str, table: str, columns: list[str], *, with_rowid: bool,
@@ -84,6 +85,7 @@ class Scan(LogicalNode):
         self.pushed: list[Any] = []
         self.pk_lookup: list[tuple[str, Compiled]] | None = None
         self.indexes: list[tuple[str, str, str, bool]] = []
+        self.unique_indexes: frozenset[str] = frozenset()
         self.index: tuple[str, str, list[Any]] | None = None
         self.residual: list[Compiled] = []
         self.residual_simple: list[int] = []  # residual[i] is ``column op constant`` (2: over strings): no side effects

@@ -1,4 +1,5 @@
-"""Primary-key point reads of prepared plans, run without the operator tree.
+"""Point reads of prepared plans (by the primary key, or by a unique index on one column), run
+without the operator tree.
 
 A prepared ``SELECT cols FROM t WHERE pk = $1`` plans to a projection of plain columns over a
 primary-key lookup. Executing that tree costs several generators, batch constructions and
@@ -11,6 +12,12 @@ plan was made, and a plan is re-made whenever they may have changed (the plan ge
 Anything else (a residual filter, time travel, computed output, rowids, stored NaN numerics)
 keeps the operator tree.
 
+A lookup by a unique index on one integer or text column (``WHERE email = $1``, the planner's
+``scan.index`` with ``scan.index_unique``), when that equality is the scan's whole filter, runs
+the same way: one storage read through the index with the equality as its exact filter
+(``txn.scan(filter=..., index=...)``, what the tree's scan does, without the operators above
+it), at most one row in the snapshot.
+
 ``execute_point`` goes one step further for the commonest OLTP statement, a point read whose
 whole key is one parameter of the key's own type, integer (pgbench -S), text or jsonb (a
 document store's key, MongoDB's ``_id``): once the plan ran the ordinary way, later
@@ -19,8 +26,9 @@ the executor's generators, the binder) and do only what the statement needs: the
 validity checks, the plugins' statement wrappers, the transaction's snapshot, the lookup,
 the statistics. Whatever it cannot vouch for (a failed block, an open stream, a branch
 quota that would queue it, a parameter that is not a plain integer in range, a text with a NUL,
-a jsonb text that does not parse or is long) it leaves to
-``execute_prepared`` by returning None, so both paths answer alike.
+a jsonb text that does not parse or is long, an index lookup that would first sort a segment's
+column: ``Transaction.index_ready``) it leaves to ``execute_prepared`` by returning None, so both
+paths answer alike.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from typing import Any
 
 import attrs
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from helios_core import statement_stats, time_budget
 from helios_core.errors import HeliosError, from_engine_failure
@@ -44,6 +53,7 @@ _INT_BOUNDS = {"int2": 1 << 15, "int4": 1 << 31, "int8": 1 << 63}
 _PARAM_LABEL = re.compile(r"\$(\d+)$")  # how the planner labels a parameter, bare or cast
 _NO_WAIT = 1.0  # seconds: only a quota's queue checks the budget here, and it refuses to wait under any
 _TEXT_KEY_TYPES = {"text", "jsonb"}  # key types whose parameter binds to the key without the binder
+_INDEX_KEY_TYPES = {"int2", "int4", "int8", "text", "varchar"}  # equal exactly when their stored values are
 _LONGEST_JSONB_KEY = 1024  # characters: a longer jsonb key text is parsed by the ordinary path
 
 
@@ -55,6 +65,7 @@ class PointRead:
     key_param: int | None = None  # the one parameter that is the whole key (integer, text or jsonb)
     key_bound: int = 0  # an integer key's type range: -bound <= key < bound
     key_type: str = ""  # the type of a text or jsonb key parameter
+    by_index: bool = False  # the key is a unique index's one column (scan.index), not the primary key
     # the storage batch's schema last seen and the names to give it (None: its own are the plan's)
     _renamed: tuple[pa.Schema, list[str] | None] | None = None
 
@@ -62,29 +73,59 @@ class PointRead:
         """The result batches (none or one row); None when the operator tree must run instead."""
         if ctx.as_of is not None:
             return None
+        if self.by_index:
+            return self._run_by_index(ctx)
         key = lookup_key(self.scan.pk_lookup, ctx)
         if key is None:
             return []
         ctx.check_cancel()
         return self.fetch(ctx.txn, key)
 
+    def _run_by_index(self, ctx: Any) -> list[pa.RecordBatch] | None:
+        scan = self.scan
+        probe = scan._index_probe(ctx)  # the term's value in the column's type, as the tree's scan takes it
+        if probe is False:
+            return []
+        found = scan._filter(ctx, scan.index[2])  # type: ignore[index]
+        if found is False:
+            return []
+        if not probe or found is None:
+            return None
+        ctx.check_cancel()
+        return self._through_index(ctx.txn, found, probe)
+
+    def _through_index(self, txn: Any, found: pc.Expression, probe: list) -> list[pa.RecordBatch]:
+        scan = self.scan
+        index = (scan.index[0], scan.index[1], probe)  # type: ignore[index]
+        return [self._as_result(b) for b in txn.scan(scan.schema_name, scan.table, columns=scan.columns,
+                                                      filter=found, index=index) if b.num_rows]
+
     def fetch(self, txn: Any, key: tuple) -> list[pa.RecordBatch]:
         """The row of ``key`` in the transaction's snapshot, as the plan's result (none or one batch)."""
         scan = self.scan
+        if self.by_index:
+            term = scan.index[2][0]  # type: ignore[index]
+            value = pa.scalar(key[0], term.arrow_type)
+            return self._through_index(txn, pc.field(term.column) == value, [("=", [value])])
         b = txn.lookup(scan.schema_name, scan.table, key, columns=scan.columns)
         if not b.num_rows:
             return []
+        return [self._as_result(b)]
+
+    def _as_result(self, b: pa.RecordBatch) -> pa.RecordBatch:
+        """A stored batch of the scan's columns as the plan's result: its columns, its names."""
         if self.picks != list(range(b.num_columns)):
             b = b.select(self.picks)
         renamed = self._renamed
         if renamed is None or not b.schema.equals(renamed[0]):  # the storage's types, the plan's names
             names = self.schema.names
             renamed = self._renamed = (b.schema, None if b.schema.names == names else names)
-        return [b if renamed[1] is None else b.rename_columns(renamed[1])]
+        return b if renamed[1] is None else b.rename_columns(renamed[1])
 
 
 def point_read_of(plan: Any) -> PointRead | None:
-    """The plan as a PointRead when it is one primary-key lookup of plain columns, else None."""
+    """The plan as a PointRead when it is one primary-key lookup of plain columns, or one lookup
+    through a unique index on one column, else None."""
     if getattr(plan, "subplans", None):
         return None
     root = getattr(plan, "root", None)
@@ -96,10 +137,14 @@ def point_read_of(plan: Any) -> PointRead | None:
         picks = list(range(len(scan.columns)))
     else:
         return None
-    if type(scan) is not TableScan or scan.pk_lookup is None or scan.as_of is not None or scan.residual is not None \
-            or scan.pushed or scan.with_rowid or scan.unconstrained_numeric or len(scan.fields) != len(scan.columns):
+    if type(scan) is not TableScan or scan.as_of is not None or scan.pushed or scan.with_rowid \
+            or scan.unconstrained_numeric or len(scan.fields) != len(scan.columns) or scan.index_use is not None:
         return None
     if any(p is None or not 0 <= p < len(scan.columns) for p in picks) or len(picks) != len(plan.columns):
+        return None
+    if scan.pk_lookup is None:
+        return _by_index(scan, picks, plan.schema)
+    if scan.residual is not None:
         return None
     key_param, key_bound, key_type = None, 0, ""
     if len(scan.pk_lookup) == 1:
@@ -117,6 +162,33 @@ def point_read_of(plan: Any) -> PointRead | None:
             # the bare parameter is the key as the binder gives it (jsonb: its canonical text)
             key_param, key_type = c.param, type_name
     return PointRead(scan, picks, plan.schema, key_param, key_bound, key_type)
+
+
+def _by_index(scan: TableScan, picks: list[int], schema: pa.Schema) -> PointRead | None:
+    """A PointRead through the scan's unique one-column index, when its equality with one value
+    is the scan's whole filter (the residual, the terms pruning segments) and the column's values
+    are equal exactly when their stored values are."""
+    if scan.index is None or not scan.index_unique or scan.guard is not None:
+        return None
+    terms = scan.index[2]
+    if len(terms) != 1 or terms[0].op != "=" or len(terms[0].values) != 1:
+        return None
+    term = terms[0]
+    parts = scan.residual_parts or []
+    if len(scan.prune_terms) != 1 or scan.prune_terms[0] is not term or len(parts) != 1 \
+            or parts[0].label != f"({term.text})" or term.column not in scan.columns:
+        return None
+    column_type = scan.fields[scan.columns.index(term.column)].type.name
+    if column_type not in _INDEX_KEY_TYPES:
+        return None
+    c = term.values[0]
+    key_param, key_bound, key_type = None, 0, ""
+    if getattr(c, "param", None) is not None:
+        if column_type in _INT_BOUNDS and c.type.name in _INT_BOUNDS:
+            key_param, key_bound = c.param, _INT_BOUNDS[column_type]
+        elif column_type in ("text", "varchar") and c.type.name in ("text", "varchar"):
+            key_param, key_type = c.param, c.type.name
+    return PointRead(scan, picks, schema, key_param, key_bound, key_type, by_index=True)
 
 
 def _int_key(value: Any, bound: int) -> int | None:
@@ -137,7 +209,7 @@ def _text_key(value: Any, type_name: str) -> str | None:
     None for anything the binder must judge (and maybe refuse)."""
     if type(value) is not str or "\x00" in value:
         return None
-    if type_name == "text":
+    if type_name in ("text", "varchar"):
         return value
     if len(value) > _LONGEST_JSONB_KEY:
         return None
@@ -201,12 +273,15 @@ def execute_point(session: Any, stmt: Any, params: Sequence[Any]) -> Result | No
             txn = tx.current()
             tx.statement_start()
             batches = point.fetch(txn, (key,))
-            rows = batches[0].num_rows if batches else 0
+            rows = sum(b.num_rows for b in batches)
             return Result(command_tag=f"SELECT {rows}", columns=cache["columns"], batches=batches, kind="SELECT",
                           row_count=rows)
         finally:
             session._end_statement()
 
+    scan = point.scan
+    if point.by_index and not tx.current().index_ready(scan.schema_name, scan.table, scan.index[1]):
+        return None  # it may sort a segment's column first: not on the caller's event loop
     hook = engine.statement_hook()
     session._in_statement = True
     try:

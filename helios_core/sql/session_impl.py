@@ -804,7 +804,7 @@ class SqlSession(Session):
             point = cache["point"]
             batches = point.run(ctx) if point is not None else None
             if batches is not None:  # a primary-key point read (helios_core.sql.point_reads)
-                rows = batches[0].num_rows if batches else 0
+                rows = sum(b.num_rows for b in batches)
                 return Result(command_tag=f"SELECT {rows}", columns=cols, batches=batches, kind="SELECT",
                               row_count=rows)
         else:

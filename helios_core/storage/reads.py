@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from helios_core import parallel
 from helios_core.errors import HeliosError, UndefinedColumn, UndefinedTable
-from helios_core.storage import row_filter
+from helios_core.storage import row_filter, secondary_index
 from helios_core.storage.layer import Branch
 from helios_core.storage.schema import TableDef
 from helios_core.storage.table_activity import IDX_SCAN, IDX_TUP_FETCH, SEQ_SCAN, SEQ_TUP_READ
@@ -110,7 +110,28 @@ class ReadOps(_Txn):
         pruning = filter if prune is None else (prune if filter is None else filter & prune)
         need = _needed_columns(t, columns, filter, self.store._full_schema(t))
         visible = self.store._visible(self._branch, t, ts, txid, pruning, rid_np, key_probe, counts, need, index)
-        return self._emit(t, visible, filter, columns, with_rowid, schema, need)
+        return self._emit(t, visible, filter, columns, with_rowid, schema, need, few_rows=index is not None)
+
+    def index_ready(self, schema: str, name: str, column: str) -> bool:
+        """Whether a read of the table through an index on ``column`` would find its rows without
+        building anything: every chunk it walks keeps its sorted copy of the column or is small
+        (``storage.secondary_index``). A lookup that may instead sort a segment's column first
+        (after a restart, a checkpoint's new segment) is no point read."""
+        self._check_active()
+        t = self._def(schema, name)
+        col = t.column(column)
+        if col is None:
+            return False
+        physical = f"c{col.col_id}"
+        branch: Branch | None = self._branch
+        while branch is not None:
+            layer = branch.layers.get(t.data_id)
+            if layer is not None:
+                for ch in list(layer.chunks.values()):
+                    if ch.num_rows >= secondary_index.MIN_INDEXED_ROWS and physical not in ch.derived():
+                        return False
+            branch = branch.parent
+        return True
 
     def count(self, schema: str, name: str) -> int:
         """How many rows a scan of the table by this statement's snapshot would produce, counted
@@ -180,7 +201,7 @@ class ReadOps(_Txn):
 
     def _emit(self, t: TableDef, phys_batches: Iterator[pa.RecordBatch], filter: pc.Expression | None,
               columns: list[str] | None, with_rowid: bool, schema: pa.Schema,
-              need: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+              need: list[str] | None = None, few_rows: bool = False) -> Iterator[pa.RecordBatch]:
         direct = row_filter.mask_function(filter) if filter is not None else None
         drop_rowid = filter is not None and not with_rowid and ROWID not in str(filter)
 
@@ -196,8 +217,9 @@ class ReadOps(_Txn):
                 b = _filtered(b, filter, direct)
             return b.select(schema.names) if columns is not None or not with_rowid else b
 
-        # a filter the kernels evaluate (no Python, the GIL let go) runs ahead on worker threads
-        on_workers = direct is not None and _many_chunks(self._branch, t)
+        # a filter the kernels evaluate (no Python, the GIL let go) runs ahead on worker threads,
+        # unless an index read hands it a few rows of each chunk (a hand-off costs more than they do)
+        on_workers = direct is not None and not few_rows and _many_chunks(self._branch, t)
         produced = False
         for b in (parallel.ordered_map if on_workers else map)(presented, phys_batches):
             if filter is not None and b.num_rows == 0:

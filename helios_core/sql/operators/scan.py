@@ -129,6 +129,7 @@ class TableScan(Operator):
         self.index_use: Any = None  # rows found by a plugin index (sql/index_search.py)
         self.score = False  # the last field: the score that index search gave each row
         self.index: tuple[str, str, list[PushedTerm]] | None = None  # (index name, column, its terms)
+        self.index_unique = False  # that index is unique on its one column: an equality finds one row
         self.keep_flags = False  # the residual handed over as a flag column (operators.kept_rows_column)
         self.flag_read_columns: frozenset[int] | None = None  # with the flags: the columns read above
         self.read_whole = False  # the operator above reads every row (operators.whole_reads)

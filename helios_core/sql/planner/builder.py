@@ -61,7 +61,7 @@ from helios_core.sql.planner import (
     set_returning,
 )
 from helios_core.sql.planner.decorrelate import decorrelate
-from helios_core.sql.planner.index_paths import usable_indexes
+from helios_core.sql.planner.index_paths import one_row_indexes, usable_indexes
 from helios_core.sql.planner.join_order import Equality, estimate_item, join_order
 from helios_core.sql.planner.lowering import lower
 from helios_core.sql.planner.query_tree import arg, split_and
@@ -1390,6 +1390,7 @@ class Builder:
         op.key_name = str((getattr(table, "options", None) or {}).get("pk_name") or op.key_name)
         op.score = bool(score)
         op.indexes = usable_indexes(self.ctx, src.schema, name, table)
+        op.unique_indexes = one_row_indexes(self.ctx, src.schema, table)
         if policy is not None:  # the policy filters the scan itself; the query's WHERE runs above it
             with rls_policies.expanding(table):
                 op = self.push_filter(op, [policy], None)

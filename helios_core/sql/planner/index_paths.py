@@ -31,3 +31,22 @@ def usable_indexes(ctx: Any, schema: str, table: str, tdef: Any) -> list[tuple[s
     if hypothetical:
         out.extend((iname, column, "btree", True) for iname, column in hypothetical.get((schema, table), ()))
     return out
+
+
+def one_row_indexes(ctx: Any, schema: str, tdef: Any) -> frozenset[str]:
+    """The names of the table's unique indexes on one plain column (not partial): an equality
+    on that column finds at most one row (a deferred constraint's duplicates aside), so a lookup
+    through one is as short as a primary-key read (``sql.point_reads``)."""
+    names = (getattr(tdef, "options", None) or {}).get("indexes") or ()
+    txn = getattr(ctx, "txn", None)
+    if not names or txn is None:
+        return frozenset()
+    out = []
+    for iname in names:
+        rec = txn.catalog_get("index", f"{schema}.{iname}")
+        if not rec or rec.get("primary") or rec.get("where") or not rec.get("unique"):
+            continue
+        keys = rec.get("keys") or [{"column": c} for c in rec.get("columns") or ()]
+        if len(keys) == 1 and keys[0].get("column"):
+            out.append(iname)
+    return frozenset(out)

@@ -96,6 +96,7 @@ def _scan(n: L.Scan, memo: dict) -> Operator:
     op.pk_lookup = n.pk_lookup
     op.key_name = n.key_name
     op.index = n.index
+    op.index_unique = n.index is not None and n.index[0] in n.unique_indexes
     op.guard = n.guard
     if n.score and n.index_use is None:
         raise index_search.score_unavailable()
