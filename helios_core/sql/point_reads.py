@@ -54,6 +54,7 @@ _PARAM_LABEL = re.compile(r"\$(\d+)$")  # how the planner labels a parameter, ba
 _NO_WAIT = 1.0  # seconds: only a quota's queue checks the budget here, and it refuses to wait under any
 _TEXT_KEY_TYPES = {"text", "jsonb"}  # key types whose parameter binds to the key without the binder
 _INDEX_KEY_TYPES = {"int2", "int4", "int8", "text", "varchar"}  # equal exactly when their stored values are
+_CHECKED_IN_PYTHON = 8  # rows: an index read's batch this short is checked value by value
 _LONGEST_JSONB_KEY = 1024  # characters: a longer jsonb key text is parsed by the ordinary path
 
 
@@ -82,31 +83,40 @@ class PointRead:
         return self.fetch(ctx.txn, key)
 
     def _run_by_index(self, ctx: Any) -> list[pa.RecordBatch] | None:
-        scan = self.scan
-        probe = scan._index_probe(ctx)  # the term's value in the column's type, as the tree's scan takes it
+        probe = self.scan._index_probe(ctx)  # the term's value in the column's type, as the tree's scan takes it
         if probe is False:
             return []
-        found = scan._filter(ctx, scan.index[2])  # type: ignore[index]
-        if found is False:
-            return []
-        if not probe or found is None:
+        if not probe:
             return None
         ctx.check_cancel()
-        return self._through_index(ctx.txn, found, probe)
+        return self._through_index(ctx.txn, probe[0][1][0])
 
-    def _through_index(self, txn: Any, found: pc.Expression, probe: list) -> list[pa.RecordBatch]:
+    def _through_index(self, txn: Any, value: pa.Scalar) -> list[pa.RecordBatch]:
+        """The rows holding ``value`` in the indexed column: storage reads each chunk at the rows
+        the index finds (a chunk it reads whole, or a NULL, is filtered here), the equality
+        pruning segments by their min/max. Checked in Python when a chunk gives a few rows: one
+        Arrow filter of a one-row batch costs more than the read."""
         scan = self.scan
-        index = (scan.index[0], scan.index[1], probe)  # type: ignore[index]
-        return [self._as_result(b) for b in txn.scan(scan.schema_name, scan.table, columns=scan.columns,
-                                                      filter=found, index=index) if b.num_rows]
+        name, column, _terms = scan.index  # type: ignore[misc]
+        at = scan.columns.index(column)
+        key = value.as_py()
+        out = []
+        for b in txn.scan(scan.schema_name, scan.table, columns=scan.columns, prune=pc.field(column) == value,
+                          index=(name, column, [("=", [value])])):
+            if not b.num_rows:
+                continue
+            if b.num_rows > _CHECKED_IN_PYTHON or any(v != key for v in b.column(at).to_pylist()):
+                b = b.filter(pc.equal(b.column(at), value))
+                if not b.num_rows:
+                    continue
+            out.append(self._as_result(b))
+        return out
 
     def fetch(self, txn: Any, key: tuple) -> list[pa.RecordBatch]:
         """The row of ``key`` in the transaction's snapshot, as the plan's result (none or one batch)."""
         scan = self.scan
         if self.by_index:
-            term = scan.index[2][0]  # type: ignore[index]
-            value = pa.scalar(key[0], term.arrow_type)
-            return self._through_index(txn, pc.field(term.column) == value, [("=", [value])])
+            return self._through_index(txn, pa.scalar(key[0], scan.index[2][0].arrow_type))  # type: ignore[index]
         b = txn.lookup(scan.schema_name, scan.table, key, columns=scan.columns)
         if not b.num_rows:
             return []
