@@ -43,7 +43,7 @@ class ReadOps(_Txn):
         self, schema: str, name: str, *, columns: list[str] | None = None, filter: pc.Expression | None = None,
         as_of: int | None = None, with_rowid: bool = False, rowids: pa.Array | None = None, latest: bool = False,
         prune: pc.Expression | None = None, key_probe: Any = None, counts: list[int] | None = None,
-        index: tuple[str, str, list[Any]] | None = None,
+        index: tuple[str, str, list[Any]] | None = None, chunks: set[int] | None = None,
     ) -> Iterator[pa.RecordBatch]:
         """Visible rows of a table as RecordBatches, produced lazily chunk by chunk.
 
@@ -53,7 +53,7 @@ class ReadOps(_Txn):
         predicate. ``counts`` (``[read, skipped]``, optionally ``, read through the index]``) is
         increased per segment, for EXPLAIN ANALYZE. ``index`` (index name, column, probe) reads
         each chunk only at the rows the probe can match (storage.secondary_index); the caller
-        still applies its predicate.
+        still applies its predicate. ``chunks``: read only the chunks of these ids (``key_bounds``).
         """
         self._check_active()
         if as_of is not None:
@@ -77,13 +77,13 @@ class ReadOps(_Txn):
         activity[SEQ_SCAN] += 1
         return _counting_rows(self.scan_def(t, columns=columns, filter=filter, as_of=as_of, with_rowid=with_rowid,
                                             rowids=rowids, latest=latest, prune=prune, key_probe=key_probe,
-                                            counts=counts), activity, SEQ_TUP_READ)
+                                            counts=counts, chunks=chunks), activity, SEQ_TUP_READ)
 
     def scan_def(
         self, t: TableDef, *, columns: list[str] | None = None, filter: pc.Expression | None = None,
         as_of: int | None = None, with_rowid: bool = False, rowids: pa.Array | None = None, latest: bool = False,
         prune: pc.Expression | None = None, key_probe: Any = None, counts: list[int] | None = None,
-        index: tuple[str, list[Any]] | None = None,
+        index: tuple[str, list[Any]] | None = None, chunks: set[int] | None = None,
     ) -> Iterator[pa.RecordBatch]:
         if as_of is not None:
             ts, txid = as_of, 0
@@ -109,8 +109,31 @@ class ReadOps(_Txn):
         schema = self.store._present_schema(t, columns, with_rowid)
         pruning = filter if prune is None else (prune if filter is None else filter & prune)
         need = _needed_columns(t, columns, filter, self.store._full_schema(t))
-        visible = self.store._visible(self._branch, t, ts, txid, pruning, rid_np, key_probe, counts, need, index)
+        visible = self.store._visible(self._branch, t, ts, txid, pruning, rid_np, key_probe, counts, need, index,
+                                      chunks)
         return self._emit(t, visible, filter, columns, with_rowid, schema, need, few_rows=index is not None)
+
+    def key_bounds(self, schema: str, name: str, column: str) -> list[tuple[int, Any, Any, int]]:
+        """(chunk id, smallest, largest value of ``column``, row versions) of each chunk a read of
+        the table walks, over all the chunk's row versions, visible or not (None, None: unknown, an
+        all-NULL column): a top-k by the column reads the chunks whose values lead first and stops at the
+        first whose bound cannot beat the k-th row (``scan(chunks=...)``). Segments keep theirs in
+        their statistics; other chunks work theirs out once and keep them with the chunk."""
+        self._check_active()
+        t = self._def(schema, name)
+        col = t.column(column)
+        if col is None:
+            raise UndefinedColumn(f'column "{column}" does not exist')
+        physical = f"c{col.col_id}"
+        out = []
+        branch: Branch | None = self._branch
+        while branch is not None:
+            layer = branch.layers.get(t.data_id)
+            if layer is not None:
+                for ch in list(layer.chunks.values()):
+                    out.append((ch.chunk_id, *_bounds_of(ch, physical), ch.num_rows))
+            branch = branch.parent
+        return out
 
     def index_ready(self, schema: str, name: str, column: str) -> bool:
         """Whether a read of the table through an index on ``column`` would find its rows without
@@ -343,6 +366,24 @@ class ReadOps(_Txn):
 
 
 PARALLEL_CHUNKS = 8  # a filtered scan of a layer with this many chunks filters them on worker threads
+
+
+def _bounds_of(ch: Any, physical: str) -> tuple[Any, Any]:
+    """A chunk's smallest and largest value of a column (its statistics', or worked out once)."""
+    stats = ch.stats.get(physical) if ch.stats else None
+    if stats is not None and len(stats) == 2:
+        return stats[0], stats[1]
+    cache = ch.derived()
+    key = ("bounds", physical)
+    hit = cache.get(key)
+    if hit is None:
+        if physical not in ch.schema.names:
+            hit = (None, None)
+        else:
+            mm = pc.min_max(ch.columns([physical]).column(physical))
+            hit = (mm["min"].as_py(), mm["max"].as_py())
+        cache[key] = hit
+    return hit
 
 
 def _many_chunks(branch: Branch, t: TableDef) -> bool:

@@ -654,7 +654,8 @@ class Store:
     def _visible(self, branch: Branch, t: TableDef, ts: int, txid: int, filter: pc.Expression | None,
                  rid_np: np.ndarray | None, key_probe: Any = None,
                  counts: list[int] | None = None, need: list[str] | None = None,
-                 index: tuple[str, list[Any]] | None = None) -> Iterator[pa.RecordBatch]:
+                 index: tuple[str, list[Any]] | None = None, only: set[int] | None = None
+                 ) -> Iterator[pa.RecordBatch]:
         """Physical batches of `t` on `branch` visible to snapshot (ts, txid).
 
         Visibility of the branch's own versions (and its tombstones) is decided at call time, so
@@ -667,6 +668,7 @@ class Store:
         ``need``: the physical columns the caller uses (None: all); a segment on a remote tier
         fetches only those. ``index`` (physical column, probe): chunks whose sorted copy of the
         column can answer the probe are read at the positions it finds (storage.secondary_index).
+        ``only``: the ids of the chunks to read (``ReadOps.key_bounds`` named them), the others skipped.
         """
         layer = branch.layers.get(t.data_id)
         terms = self._prune_terms(t, filter) if filter is not None else None
@@ -677,6 +679,8 @@ class Store:
             small_hits = secondary_index.small_chunk_positions(layer, chunks, index[0], index[1]) \
                 if index is not None else None
             for ch in chunks:
+                if only is not None and ch.chunk_id not in only:
+                    continue
                 if (terms and ch.stats is not None and not may_match(ch.stats, terms)) or (
                         key_probe is not None and ch.bloom is not None and not ch.bloom.might_contain(key_probe)):
                     self.segments_pruned += 1
@@ -728,7 +732,7 @@ class Store:
         dead = layer.dead_tombs(ts, txid) if (layer is not None and branch.parent is not None) else None
         parent = branch.parent
         return self._produce(plan, parent, branch.fork_ts, t, ts, filter, rid_np, key_probe, dead, counts, need,
-                             index)
+                             index, only)
 
     def visible_chunks(self, branch: Branch, t: TableDef, ts: int, txid: int
                        ) -> Iterator[tuple[Chunk, np.ndarray | None]]:
@@ -759,7 +763,7 @@ class Store:
                  t: TableDef, ts: int, filter: pc.Expression | None, rid_np: np.ndarray | None, key_probe: Any,
                  dead: np.ndarray | None, counts: list[int] | None = None,
                  need: list[str] | None = None, index: tuple[str, list[Any]] | None = None,
-                 ) -> Iterator[pa.RecordBatch]:
+                 only: set[int] | None = None) -> Iterator[pa.RecordBatch]:
         now = time.monotonic()
         remote = [ch.source for ch, _m in plan if not ch.resident]
         for source in remote[1:1 + READ_AHEAD]:  # the segments after the first are fetched meanwhile
@@ -792,7 +796,7 @@ class Store:
                 yield data.filter(m if isinstance(m, pa.Array) else pa.array(m))
         if parent is None:
             return
-        for b in self._visible(parent, t, min(ts, fork_ts), 0, filter, rid_np, key_probe, counts, need, index):
+        for b in self._visible(parent, t, min(ts, fork_ts), 0, filter, rid_np, key_probe, counts, need, index, only):
             if dead is not None and len(dead):
                 keep = ~np.isin(b.column(ROWID).to_numpy(), dead)
                 if not keep.all():

@@ -188,7 +188,8 @@ class TableScan(Operator):
             expr = e if expr is None else (expr & e)
         return expr
 
-    def _raw(self, ctx: Any, found: pa.Table | None = None) -> Iterator[pa.RecordBatch]:
+    def _raw(self, ctx: Any, found: pa.Table | None = None, only: set[int] | None = None
+             ) -> Iterator[pa.RecordBatch]:
         if self.guard is not None and not self.guard(ctx):
             return
         txn = ctx.txn
@@ -228,6 +229,8 @@ class TableScan(Operator):
             kwargs["with_rowid"] = True
         if found is not None:
             kwargs["rowids"] = found.column("_rowid")
+        if only is not None:
+            kwargs["chunks"] = only
         batches = txn.scan(self.schema_name, self.table, **kwargs)
         yield from coalesced(batches) if self.coalescable else batches
 
@@ -354,13 +357,19 @@ class TableScan(Operator):
             if part is not None:
                 yield part
 
+    def chunk_rows(self, ctx: Any, only: set[int]) -> Iterator[pa.RecordBatch]:
+        """The rows of the chunks of these ids alone (``ReadOps.key_bounds`` named them), as ``run``
+        gives them for a scan with no filter (operators.top_by_bounds)."""
+        wanted = list(self.columns) + (["_rowid"] if self.with_rowid else [])
+        return self._slices(ctx, None, wanted, len(self.fields), None, SCAN_BATCH_ROWS, only)
+
     def _slices(self, ctx: Any, found: Any, wanted: list[str], n: int, scanned: list[int] | None,
-                rows: int) -> Iterator[pa.RecordBatch]:
+                rows: int, only: set[int] | None = None) -> Iterator[pa.RecordBatch]:
         """The scanned batches under the scan's column names, in pieces of at most ``rows``."""
         unconstrained = self.unconstrained_numeric  # worked out once, not for each batch
         expected = wanted + (["__score"] if self.score else [])
         out_names = names(n) if n else None
-        for b in self._raw(ctx, found):
+        for b in self._raw(ctx, found, only):
             ctx.check_cancel()
             if b.num_rows == 0:
                 continue

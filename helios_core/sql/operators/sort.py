@@ -259,9 +259,16 @@ class Sort(Operator):
         self.keys = keys
 
     top_k: int | None = None  # set by a LIMIT right above: only the first top_k rows are wanted
+    # (ctx, k) -> the top k read from the chunks whose keys lead, or None (operators.top_by_bounds)
+    bounded_top: Any = None
 
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
         k, self.top_k = self.top_k, None  # for this execution only
+        if k is not None and self.bounded_top is not None:
+            top = self.bounded_top(ctx, k)
+            if top is not None:  # the latest rows by the primary key: the chunks whose keys lead
+                yield from table_batches(top)
+                return
         t = collect(self.children[0], ctx)
         ctx.check_cancel()
         stable = stable_ties(ctx)

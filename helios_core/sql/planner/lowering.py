@@ -24,7 +24,7 @@ from helios_core.logical import nodes as L
 from helios_core.logical.rules import optimize
 from helios_core.sql import index_search
 from helios_core.sql.expr import column_ref
-from helios_core.sql.operators import basic, join, sort, whole_reads
+from helios_core.sql.operators import basic, join, sort, top_by_bounds, whole_reads
 from helios_core.sql.operators.aggregate import PLAIN_EQUALITY, HashAggregate
 from helios_core.sql.operators.base import Operator, satisfies
 from helios_core.sql.operators.scan import TableScan
@@ -48,6 +48,7 @@ def lower(node: Any, memo: dict[int, Operator] | None = None) -> Operator:
             op = op.children[0] if op.children[0].fields is node.fields else _renamed(op.children[0], node)
         elif isinstance(op, sort.Sort):
             free_group_order(op)
+            op.bounded_top = top_by_bounds.reader(op)
     whole_reads.mark(op)
     _check_required(op)
     memo[id(node)] = op
