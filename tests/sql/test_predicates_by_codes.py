@@ -127,3 +127,22 @@ def test_few_values_that_first_look_varied_are_coded(session, monkeypatch, coded
     want = _row_by_row(session, sql, monkeypatch)
     assert _rows(session, sql) == want == [(int(sum(1 for i in range(1, 40001) if str(i % 3000).startswith("12"))),)]
     assert sum(coded_answers) == 40_000
+
+
+@pytest.mark.parametrize("pattern,reason", [
+    ("(oops", "parentheses () not balanced"),
+    ("a)", "parentheses () not balanced"),
+    ("[ab", "brackets [] not balanced"),
+    ("x**", "quantifier operand invalid"),
+    ("a{3,1}", "invalid repetition count(s)"),
+])
+def test_a_refused_regex_is_worded_as_postgresql_words_it(session, pattern, reason):
+    session.execute("CREATE TABLE w (note text)")
+    session.execute("INSERT INTO w VALUES ('a')")
+    for sql in (f"SELECT note ~ '{pattern}' FROM w", f"SELECT note SIMILAR TO '{pattern}' FROM w"):
+        if "SIMILAR" in sql and pattern in ("x**", "a{3,1}"):
+            continue  # SIMILAR TO's own syntax reads these otherwise
+        with pytest.raises(HeliosError) as e:
+            session.execute(sql)
+        assert e.value.sqlstate == "2201B"
+        assert str(e.value) == f"invalid regular expression: {reason}", sql

@@ -102,13 +102,26 @@ def _text(v: Vec) -> pa.Array:
     return v.array
 
 
-def _regex_array(s: pa.Array, regex: str, ignore_case: bool) -> pa.Array:
+# RE2's complaints as PostgreSQL's regex library words them (regerror)
+_REGEX_ERRORS = [("missing )", "parentheses () not balanced"), ("unexpected )", "parentheses () not balanced"),
+                 ("missing ]", "brackets [] not balanced"), ("bad repetition operator", "quantifier operand invalid"),
+                 ("no argument for repetition operator", "quantifier operand invalid"),
+                 ("invalid repetition size", "invalid repetition count(s)"),
+                 ("trailing \\", "invalid escape \\ sequence"), ("invalid escape sequence", "invalid escape \\ sequence")]
+
+
+def regex_array(s: pa.Array, regex: str, ignore_case: bool = False) -> pa.Array:
+    """``match_substring_regex`` (per distinct value when the slice keeps codes); a pattern RE2
+    refuses is 2201B with PostgreSQL's wording where it has one (not RE2's, nor the "(?s)" the
+    caller put before the user's pattern)."""
     try:
         by_value = distinct_values.by_stored_codes(
             s, lambda values: pc.match_substring_regex(values, regex, ignore_case=ignore_case))
         return by_value if by_value is not None else pc.match_substring_regex(s, regex, ignore_case=ignore_case)
     except pa.ArrowInvalid as e:
-        raise HeliosError(f"invalid regular expression: {e}", sqlstate="2201B") from None
+        text = str(e).removeprefix("Invalid regular expression: ")
+        reason = next((pg for re2, pg in _REGEX_ERRORS if text.startswith(re2)), text.replace("(?s)", ""))
+        raise HeliosError(f"invalid regular expression: {reason}", sqlstate="2201B") from None
 
 
 def match(kind: str, l: Vec, r: Vec, negate: bool = False, escape: str | None = "\\") -> Vec:
@@ -121,11 +134,11 @@ def match(kind: str, l: Vec, r: Vec, negate: bool = False, escape: str | None = 
         if kind in ("like", "ilike"):
             if escape == "\\":
                 return like_prefilter.match_like(strings, pattern, ignore_case=ignore_case)
-            return _regex_array(strings, "(?s)" + like_to_regex(pattern, escape), ignore_case)
+            return regex_array(strings, "(?s)" + like_to_regex(pattern, escape), ignore_case)
         if kind == "similar":
-            return _regex_array(strings, "(?s)" + similar_to_regex(pattern, escape), False)
+            return regex_array(strings, "(?s)" + similar_to_regex(pattern, escape), False)
         # PostgreSQL's regexes are not newline-sensitive by default: "." matches a newline
-        return _regex_array(strings, "(?s)" + pattern, ignore_case)
+        return regex_array(strings, "(?s)" + pattern, ignore_case)
 
     if r.scalar:
         pat = p[0].as_py()

@@ -45,7 +45,7 @@ from helios_core.sql.expr import (
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.extensions import citext, pg_trgm
 from helios_core.sql.functions import array_subscripts as subs
-from helios_core.sql.functions import bitstring, distinct_values, is_volatile, like_prefilter
+from helios_core.sql.functions import bitstring, is_volatile, like_prefilter, patterns
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.array_dims import check_rectangular, flatten_rows, from_rows
 from helios_core.sql.functions.arrays import stack_subarrays
@@ -1054,9 +1054,7 @@ class ScalarCompiler:
         regex = "(?s)^(?:" + _similar_to_regex(pat, escape) + ")$"  # "_" matches a newline too
 
         def compute(v: list[Vec]) -> Vec:
-            r = distinct_values.by_stored_codes(v[0].array, lambda values: pc.match_substring_regex(values, regex))
-            if r is None:
-                r = pc.match_substring_regex(v[0].array, regex)
+            r = patterns.regex_array(v[0].array, regex)
             return Vec(pc.invert(r) if negate else r, T.BOOL, v[0].scalar)
 
         return self.lift([subject], True, compute, T.BOOL)
