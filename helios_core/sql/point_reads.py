@@ -185,8 +185,11 @@ def _by_index(scan: TableScan, picks: list[int], schema: pa.Schema) -> PointRead
         return None
     term = terms[0]
     parts = scan.residual_parts or []
+    # the residual is that equality alone: its label names the column and the value (a cast the
+    # client wrote, ``$1::VARCHAR``, is in the value's type, not in the label)
     if len(scan.prune_terms) != 1 or scan.prune_terms[0] is not term or len(parts) != 1 \
-            or parts[0].label != f"({term.text})" or term.column not in scan.columns:
+            or parts[0].label not in (f"({term.text})", f"({term.column} = {term.values[0].label})") \
+            or term.column not in scan.columns:
         return None
     column_type = scan.fields[scan.columns.index(term.column)].type.name
     if column_type not in _INDEX_KEY_TYPES:

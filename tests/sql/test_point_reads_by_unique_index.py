@@ -140,3 +140,18 @@ def test_no_point_read_while_a_chunk_would_sort_its_column_first(session):
     assert session.execute_point(stmt, ["bulk5100@x"]) is None  # 600 rows whose sorted copy is not made yet
     assert session.execute_prepared(stmt, ["bulk5100@x"]).rows() == [(5100,)]
     assert session.execute_point(stmt, ["bulk5200@x"]).rows() == [(5200,)]
+
+
+def test_a_cast_parameter_as_sqlalchemy_writes_it(session):
+    """SQLAlchemy's psycopg dialect casts each parameter (``= %(sku_1)s::VARCHAR``): the lookup is
+    still a point read, and a cast that changes the value (varchar(n) cuts it) is the cast's."""
+    session.execute("insert into u (id, handle) values (8000, 'abc')")
+    for sql, key, want in [("select id from u where u.handle = $1::VARCHAR", "h17", [(17,)]),
+                           ("select id from u where handle = $1::varchar(3)", "abcdef", [(8000,)]),
+                           ("select id from u where handle = $1::text", "h18", [(18,)])]:
+        stmt = session.prepare(sql)
+        assert session.execute_prepared(stmt, [key]).rows() == want, sql
+        assert _point(session, stmt).by_index, sql
+        assert session.execute_prepared(stmt, [key]).rows() == want, sql
+        fast = session.execute_point(stmt, [key])
+        assert fast is None or fast.rows() == want, sql
