@@ -48,16 +48,56 @@ def sorted_column(chunk: Any, column: str) -> tuple[np.ndarray, np.ndarray] | No
     order = pc.array_sort_indices(col, order="ascending", null_placement="at_end")
     n_valid = len(col) - col.null_count
     order = order.slice(0, n_valid)
-    values = np.asarray(col.take(order).to_numpy(zero_copy_only=False))
-    built = (values, np.asarray(order.to_numpy(zero_copy_only=False), dtype=np.int64))
+    ordered = col.take(order)
+    values = _fixed_width(ordered) if pa.types.is_string(col.type) or pa.types.is_large_string(col.type) else None
+    if values is None:
+        values = np.asarray(ordered.to_numpy(zero_copy_only=False))
+    rows = np.asarray(order.to_numpy(zero_copy_only=False))
+    built = (values, rows.astype(np.int32) if len(col) < 1 << 31 else rows)
     cache[column] = built
     return built
 
 
-def _as_numpy_value(v: Any, t: pa.DataType) -> Any:
-    """A probe value in the representation ``to_numpy`` gives the column (datetime64, str, int ...)."""
+MAX_FIXED_WIDTH = 64  # bytes: longer strings keep a Python object each (the padding would cost more)
+
+
+def _fixed_width(strings: pa.Array) -> np.ndarray | None:
+    """Sorted strings as a numpy ``S<w>`` array of their UTF-8 bytes (w: the longest), searched by
+    memcmp: 22 bytes a row for e-mail addresses where a Python str each cost 75, and no object
+    made per row. UTF-8 bytes order as their code points do, as Arrow sorted them; a value's
+    trailing NUL bytes do not count (``S`` pads with NULs), so ``positions`` searches a strict
+    bound as the inclusive one: a probe may find more rows, never fewer, and the reader checks
+    the rows it reads. None: some value is longer than ``MAX_FIXED_WIDTH``."""
+    n = len(strings)
+    if n == 0 or strings.null_count:
+        return None
+    kind = np.int32 if pa.types.is_string(strings.type) else np.int64
+    offsets = np.frombuffer(strings.buffers()[1], dtype=kind)[strings.offset:strings.offset + n + 1].astype(np.int64)
+    lengths = np.diff(offsets)
+    width = int(lengths.max())
+    if width > MAX_FIXED_WIDTH:
+        return None
+    width = max(width, 1)
+    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]] if offsets[-1] > offsets[0] \
+        else np.empty(0, np.uint8)
+    out = np.zeros(n * width, dtype=np.uint8)
+    starts = np.repeat(offsets[:-1] - offsets[0], lengths)  # each byte's row start in ``data``
+    rows = np.repeat(np.arange(n, dtype=np.int64) * width, lengths)  # and in ``out``
+    out[rows + (np.arange(len(data), dtype=np.int64) - starts)] = data
+    return out.view(f"S{width}")
+
+
+def _as_numpy_value(v: Any, t: pa.DataType, values: np.ndarray) -> Any:
+    """A probe value in the representation of the sorted ``values`` (datetime64, str, int ...;
+    UTF-8 bytes for fixed-width strings). Raises ValueError for a string longer than their
+    width (it would be cut to compare: the chunk is then read whole)."""
     scalar = v if isinstance(v, pa.Scalar) else pa.scalar(v, type=t)
-    return pa.array([scalar.as_py()], type=t).to_numpy(zero_copy_only=False)[0]
+    x = pa.array([scalar.as_py()], type=t).to_numpy(zero_copy_only=False)[0]
+    if values.dtype.kind == "S":
+        x = x.encode()
+        if len(x) > values.dtype.itemsize:
+            raise ValueError("longer than the sorted copy's width")
+    return x
 
 
 def positions(chunk: Any, column: str, probe: list[tuple[str, list[Any]]]) -> np.ndarray | None:
@@ -78,7 +118,7 @@ def positions(chunk: Any, column: str, probe: list[tuple[str, list[Any]]]) -> np
                 for v in vals:
                     if v is None or (isinstance(v, pa.Scalar) and not v.is_valid):
                         continue
-                    x = _as_numpy_value(v, t)
+                    x = _as_numpy_value(v, t, values)
                     a, b = np.searchsorted(values, x, "left"), np.searchsorted(values, x, "right")
                     parts.append(np.arange(a, b))
                 sets.append(np.concatenate(parts) if parts else np.empty(0, np.int64))
@@ -86,7 +126,9 @@ def positions(chunk: Any, column: str, probe: list[tuple[str, list[Any]]]) -> np
             v = vals[0]
             if v is None or (isinstance(v, pa.Scalar) and not v.is_valid):
                 return np.empty(0, np.int64)
-            x = _as_numpy_value(v, t)
+            x = _as_numpy_value(v, t, values)
+            if values.dtype.kind == "S":  # padded bytes: a value and that value with NULs after it look equal,
+                op = {">": ">=", "<": "<="}.get(op, op)  # so a strict bound keeps the equal ones too
             if op == "=":
                 lo = max(lo, int(np.searchsorted(values, x, "left")))
                 hi = min(hi, int(np.searchsorted(values, x, "right")))
@@ -111,10 +153,10 @@ def positions(chunk: Any, column: str, probe: list[tuple[str, list[Any]]]) -> np
         ranks = ranks[(ranks >= lo) & (ranks < hi)]
         if len(ranks) > MAX_SELECTED_SHARE * chunk.num_rows:
             return None
-        return np.sort(order[ranks])
+        return np.sort(order[ranks]).astype(np.int64, copy=False)
     if hi - lo > MAX_SELECTED_SHARE * chunk.num_rows:
         return None
-    return np.sort(order[lo:hi])
+    return np.sort(order[lo:hi]).astype(np.int64, copy=False)
 
 
 _COMPARISONS = {"=": pc.equal, "<": pc.less, "<=": pc.less_equal, ">": pc.greater, ">=": pc.greater_equal}
