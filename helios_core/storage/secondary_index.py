@@ -68,23 +68,19 @@ def _fixed_width(strings: pa.Array) -> np.ndarray | None:
     trailing NUL bytes do not count (``S`` pads with NULs), so ``positions`` searches a strict
     bound as the inclusive one: a probe may find more rows, never fewer, and the reader checks
     the rows it reads. None: some value is longer than ``MAX_FIXED_WIDTH``."""
-    n = len(strings)
-    if n == 0 or strings.null_count:
+    if len(strings) == 0 or strings.null_count:
         return None
-    kind = np.int32 if pa.types.is_string(strings.type) else np.int64
-    offsets = np.frombuffer(strings.buffers()[1], dtype=kind)[strings.offset:strings.offset + n + 1].astype(np.int64)
-    lengths = np.diff(offsets)
-    width = int(lengths.max())
+    lengths = pc.binary_length(strings)
+    width = pc.max(lengths).as_py()
     if width > MAX_FIXED_WIDTH:
         return None
     width = max(width, 1)
-    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]] if offsets[-1] > offsets[0] \
-        else np.empty(0, np.uint8)
-    out = np.zeros(n * width, dtype=np.uint8)
-    starts = np.repeat(offsets[:-1] - offsets[0], lengths)  # each byte's row start in ``data``
-    rows = np.repeat(np.arange(n, dtype=np.int64) * width, lengths)  # and in ``out``
-    out[rows + (np.arange(len(data), dtype=np.int64) - starts)] = data
-    return out.view(f"S{width}")
+    # each value and NUL bytes up to the width, joined by Arrow's kernels: one buffer of n x width
+    kind = pa.large_binary() if pa.types.is_large_string(strings.type) else pa.binary()
+    pads = pc.binary_repeat(pa.scalar(b"\x00", kind), pc.subtract(width, lengths))
+    padded = pc.binary_join_element_wise(strings.cast(kind), pads, pa.scalar(b"", kind))
+    fixed = padded.cast(pa.binary(width))
+    return np.frombuffer(fixed.buffers()[1], dtype=f"S{width}")[fixed.offset:fixed.offset + len(fixed)]
 
 
 def _as_numpy_value(v: Any, t: pa.DataType, values: np.ndarray) -> Any:
