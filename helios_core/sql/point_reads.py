@@ -14,9 +14,9 @@ keeps the operator tree.
 
 A lookup by a unique index on one integer or text column (``WHERE email = $1``, the planner's
 ``scan.index`` with ``scan.index_unique``), when that equality is the scan's whole filter, runs
-the same way: one storage read through the index with the equality as its exact filter
-(``txn.scan(filter=..., index=...)``, what the tree's scan does, without the operators above
-it), at most one row in the snapshot.
+the same way: one storage read through the index (``txn.scan(index=...)``, the equality pruning
+segments as the tree's scan prunes them), the few rows it finds checked against the key, at most
+one row in the snapshot (a deferred constraint's duplicates aside), without the operators above.
 
 ``execute_point`` goes one step further for the commonest OLTP statement, a point read whose
 whole key is one parameter of the key's own type, integer (pgbench -S), text or jsonb (a

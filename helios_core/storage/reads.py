@@ -125,15 +125,7 @@ class ReadOps(_Txn):
         if col is None:
             raise UndefinedColumn(f'column "{column}" does not exist')
         physical = f"c{col.col_id}"
-        out = []
-        branch: Branch | None = self._branch
-        while branch is not None:
-            layer = branch.layers.get(t.data_id)
-            if layer is not None:
-                for ch in list(layer.chunks.values()):
-                    out.append((ch.chunk_id, *_bounds_of(ch, physical), ch.num_rows))
-            branch = branch.parent
-        return out
+        return [(ch.chunk_id, *_bounds_of(ch, physical), ch.num_rows) for ch in self._layer_chunks(t)]
 
     def index_ready(self, schema: str, name: str, column: str) -> bool:
         """Whether a read of the table through an index on ``column`` would find its rows without
@@ -146,15 +138,17 @@ class ReadOps(_Txn):
         if col is None:
             return False
         physical = f"c{col.col_id}"
+        return all(ch.num_rows < secondary_index.MIN_INDEXED_ROWS or physical in ch.derived()
+                   for ch in self._layer_chunks(t))
+
+    def _layer_chunks(self, t: TableDef) -> Iterator[Any]:
+        """Every chunk of ``t``'s layers on this branch and its ancestors, whatever it holds visible."""
         branch: Branch | None = self._branch
         while branch is not None:
             layer = branch.layers.get(t.data_id)
             if layer is not None:
-                for ch in list(layer.chunks.values()):
-                    if ch.num_rows >= secondary_index.MIN_INDEXED_ROWS and physical not in ch.derived():
-                        return False
+                yield from list(layer.chunks.values())
             branch = branch.parent
-        return True
 
     def count(self, schema: str, name: str) -> int:
         """How many rows a scan of the table by this statement's snapshot would produce, counted
