@@ -155,6 +155,9 @@ def relation_kind(txn: Any, schema: str, name: str) -> str | None:
 
 
 def execute(session: Any, ast: Any, text: str) -> Result:
+    if any(u.args.get("nulls") for u in ast.find_all(exp.UniqueColumnConstraint)):
+        # NULLs would have to clash as equal keys in every UNIQUE check, arbiter and catalog view
+        raise FeatureNotSupported("UNIQUE NULLS NOT DISTINCT is not supported")
     state = ddl_privileges.before(session, ast)  # 42501 unless allowed (owner, CREATE on the schema ...)
     if isinstance(ast, exp.Create):
         result = _create(session, ast, text)

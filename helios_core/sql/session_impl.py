@@ -1549,6 +1549,8 @@ _VIEW_RESET = re.compile(r"^\s*view\s+(?P<if_exists>if\s+exists\s+)?(?P<name>.+?
 def _unsupported_command(word: str, rest: str) -> str:
     """The 0A000 message for a statement sqlglot could only keep as text: its first two words."""
     second = rest.split()[0].upper() if rest.split() else ""
+    if re.search(r"\bNULLS\s+NOT\s+DISTINCT\b", rest, re.IGNORECASE):
+        return "UNIQUE NULLS NOT DISTINCT is not supported"
     planned = _PLANNED_STATEMENTS.get((word, second))
     if planned is not None:
         return planned
