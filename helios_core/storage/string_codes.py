@@ -33,13 +33,16 @@ MAX_VALUES = 1 << 16  # distinct values a slice's codes hold (uint16)
 SAMPLE_ROWS = 4096  # rows looked at first, spread over the slice
 MAX_SHARE = 8  # at most one distinct value (estimated) per this many rows
 _MARK = "codes"  # the kept value's tag beside narrowed decimals in a chunk's set
+_ASKED = ("asked", None)  # a slice asked for once by a caller that waits for a second ask
 
 Codes = tuple[np.ndarray, pa.Array]  # (a code per row, the sorted distinct values)
 
 
-def codes_of(arr: pa.Array) -> Codes | None:
+def codes_of(arr: pa.Array, *, second_ask: bool = False) -> Codes | None:
     """(codes, dictionary) of ``arr`` when it is a slice of a stored chunk's NULL-free string
-    column with few distinct values; None otherwise (the caller uses the strings)."""
+    column with few distinct values; None otherwise (the caller uses the strings).
+    ``second_ask``: encode a slice only when it is asked for the second time (a caller whose own
+    way costs less than the encoding, LIKE's prefilter: a one-off query does not pay it)."""
     if len(arr) < narrowed.MIN_ROWS or arr.null_count or arr.type not in (pa.string(), pa.large_string()):
         return None
     found = narrowed.stored_slice(arr)
@@ -48,6 +51,9 @@ def codes_of(arr: pa.Array) -> Codes | None:
     slices, key = found
     kept = slices.get(key)
     if kept is None or kept[0] != _MARK:
+        if second_ask and kept is None:
+            narrowed.keep(slices, key, _ASKED, 0)  # remembered: the next ask encodes it
+            return None
         kept = (_MARK, _encode(arr))
         narrowed.keep(slices, key, kept, 0 if kept[1] is None else kept[1][0].nbytes + kept[1][1].nbytes)
     else:

@@ -116,7 +116,7 @@ def test_char_n_groups_with_multibyte_values(monkeypatch) -> None:
     monkeypatch.setattr(byte_keys, "as_codes", spy)
     # the width view itself: stored codes, which come first where storage keeps them, are
     # tested in test_string_codes.py
-    monkeypatch.setattr(byte_keys.string_codes, "codes_of", lambda arr: None)
+    monkeypatch.setattr(byte_keys.string_codes, "codes_of", lambda arr, **kwargs: None)
     s = helios_core.connect()
     try:
         s.execute("CREATE TABLE sm (mode char(10), v int)")

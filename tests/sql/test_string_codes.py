@@ -27,7 +27,7 @@ def _groups(s, sql: str) -> list[tuple]:
 
 def _without_codes(s, sql: str, monkeypatch) -> list[tuple]:
     with monkeypatch.context() as m:
-        m.setattr(string_codes, "codes_of", lambda arr: None)
+        m.setattr(string_codes, "codes_of", lambda arr, **kwargs: None)
         return _groups(s, sql)
 
 

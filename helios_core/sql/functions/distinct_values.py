@@ -11,7 +11,8 @@ stay NULL, as such functions are strict. Rows with many distinct values are comp
 
 A predicate over a string column (LIKE, a regular expression) does the same through the codes
 storage keeps for a stored chunk's slice with few distinct values (``storage.string_codes``,
-``by_stored_codes``): the dictionary is encoded once per slice and kept, so each query matches
+``by_stored_codes``): the dictionary is encoded once per slice, when a predicate asks for the
+slice the second time (the encoding costs about twice LIKE's prefilter), and kept, so each query matches
 the slice's distinct values (a few thousand comments among 524,288 rows) and takes the answers
 back by code, where Arrow's LIKE visits every row's string (DuckDB evaluates LIKE over a
 dictionary-compressed segment's dictionary the same way).
@@ -58,7 +59,7 @@ def by_stored_codes(strings: pa.Array, predicate: Callable[[pa.Array], pa.Array]
     ``strings`` has none (the caller evaluates it row by row)."""
     if not isinstance(strings, pa.Array):
         return None
-    kept = string_codes.codes_of(strings)
+    kept = string_codes.codes_of(strings, second_ask=True)  # a one-off query keeps the row-by-row way
     if kept is None:
         return None
     codes, dictionary = kept
