@@ -193,6 +193,16 @@ def _positions_of_values(chunk: Any, column: str, col: pa.Array, wanted: Any) ->
     """Positions of the rows of a small chunk holding one of ``wanted`` (a scalar or an array),
     through a value -> positions map of the column built on the chunk's first such lookup (a
     chunk never changes; comparing the column again cost 10 µs a chunk, a lookup under one)."""
+    by_value = _value_map(chunk, column, col)
+    if isinstance(wanted, pa.Scalar):
+        return np.array(by_value.get(wanted.as_py(), ()), dtype=np.int64)
+    found = sorted({i for v in wanted.to_pylist() if v is not None for i in by_value.get(v, ())})
+    return np.array(found, dtype=np.int64)
+
+
+def _value_map(chunk: Any, column: str, col: pa.Array) -> dict[Any, list[int]]:
+    """A small chunk's value -> row positions map of ``col`` (its ``column``), built once and kept
+    with the chunk (``_positions_of_values`` and the layer's map, ``small_chunk_positions``)."""
     cache = chunk.derived()
     key = ("=", column)
     by_value = cache.get(key)
@@ -202,10 +212,7 @@ def _positions_of_values(chunk: Any, column: str, col: pa.Array, wanted: Any) ->
             if v is not None:
                 by_value.setdefault(v, []).append(i)
         cache[key] = by_value
-    if isinstance(wanted, pa.Scalar):
-        return np.array(by_value.get(wanted.as_py(), ()), dtype=np.int64)
-    found = sorted({i for v in wanted.to_pylist() if v is not None for i in by_value.get(v, ())})
-    return np.array(found, dtype=np.int64)
+    return by_value
 
 
 def small_chunk_positions(layer: Any, chunks: list[Any], column: str,
@@ -235,9 +242,8 @@ def small_chunk_positions(layer: Any, chunks: list[Any], column: str,
                 if ch.chunk_id in covered or t is None or not _keyed_by_value(t) or kind[0] not in (None, t):
                     continue  # asked alone
                 kind[0] = t
-                for i, v in enumerate(ch.data.column(column).to_pylist()):
-                    if v is not None:
-                        by_value.setdefault(v, []).append((ch.chunk_id, i))
+                for v, rows in _value_map(ch, column, ch.data.column(column)).items():
+                    by_value.setdefault(v, []).extend((ch.chunk_id, i) for i in rows)
                 covered[ch.chunk_id] = ch
             answered[ch.chunk_id] = _NONE_HERE
         if not answered:
